@@ -130,6 +130,8 @@ type Order struct {
 	PaymentIntent string `json:"payment_intent,omitempty"`
 	// RefundRequested is set when a paid order is canceled or paid too late.
 	RefundRequested bool `json:"refund_requested,omitempty"`
+	// Refunded is set when the payment provider reports the refund.
+	Refunded bool `json:"refunded,omitempty"`
 	// HandoffCode is the four-digit code the customer tells the courier at the door.
 	HandoffCode string `json:"handoff_code"`
 	// TrackToken is the unguessable capability behind the customer's tracking link.

@@ -3,6 +3,7 @@ package geo
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/uber/h3-go/v4"
 )
@@ -81,15 +82,24 @@ func (p Polygon) Cover(res int) (CellSet, error) {
 	return set, nil
 }
 
-// boxArea returns the area in square metres of p's bounding box.
+// boxArea returns the area in square metres of p's bounding box. The width is measured
+// along the box's widest parallel (the one nearest the equator) and without wrapping
+// round the antimeridian, so the estimate errs large: it guards against huge polygons.
 func (p Polygon) boxArea() float64 {
+	const rad = math.Pi / 180
 	lo, hi := p[0], p[0]
 	for _, v := range p[1:] {
 		lo.Lat, lo.Lng = min(lo.Lat, v.Lat), min(lo.Lng, v.Lng)
 		hi.Lat, hi.Lng = max(hi.Lat, v.Lat), max(hi.Lng, v.Lng)
 	}
-	h := FastDistance(lo, LatLng{Lat: hi.Lat, Lng: lo.Lng})
-	w := FastDistance(LatLng{Lat: (lo.Lat + hi.Lat) / 2, Lng: lo.Lng}, LatLng{Lat: (lo.Lat + hi.Lat) / 2, Lng: hi.Lng})
+	widest := 0.0 // latitude of the widest parallel in the box
+	if lo.Lat > 0 {
+		widest = lo.Lat
+	} else if hi.Lat < 0 {
+		widest = hi.Lat
+	}
+	h := (hi.Lat - lo.Lat) * rad * earthRadiusM
+	w := (hi.Lng - lo.Lng) * rad * earthRadiusM * math.Cos(widest*rad)
 	return h * w
 }
 

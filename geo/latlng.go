@@ -57,10 +57,17 @@ func Distance(a, b LatLng) float64 {
 
 // FastDistance is an equirectangular approximation of Distance, within 0.1 % of it for
 // points a few kilometres apart away from the poles. It is what hot paths (the courier
-// index, cost matrices) use.
+// index, cost matrices) use. The longitude difference is taken the short way round, so
+// points on either side of the antimeridian are near, as they are.
 func FastDistance(a, b LatLng) float64 {
 	const rad = math.Pi / 180
-	x := (b.Lng - a.Lng) * rad * math.Cos((a.Lat+b.Lat)/2*rad)
+	dLng := b.Lng - a.Lng
+	if dLng > 180 {
+		dLng -= 360
+	} else if dLng < -180 {
+		dLng += 360
+	}
+	x := dLng * rad * math.Cos((a.Lat+b.Lat)/2*rad)
 	y := (b.Lat - a.Lat) * rad
 	return earthRadiusM * math.Sqrt(x*x+y*y)
 }

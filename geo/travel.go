@@ -23,15 +23,21 @@ type Detour struct {
 	Factor float64
 }
 
-// Travel implements TravelModel. A non-positive speed yields an "infinite" duration.
+// Travel implements TravelModel. A speed that is not positive (or NaN), or a trip too long
+// for a time.Duration, yields the "infinite" duration math.MaxInt64.
 func (d Detour) Travel(a, b LatLng, speedMPS float64) time.Duration {
-	if speedMPS <= 0 {
+	if !(speedMPS > 0) {
 		return time.Duration(math.MaxInt64)
 	}
 	f := d.Factor
 	if f == 0 {
 		f = DefaultDetour
 	}
-	secs := FastDistance(a, b) * f / speedMPS
-	return time.Duration(secs * float64(time.Second))
+	ns := FastDistance(a, b) * f / speedMPS * float64(time.Second)
+	// Converting a float beyond the int64 range is implementation-defined in Go (on amd64
+	// it gives a negative duration), so saturate first.
+	if !(ns < math.MaxInt64) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(ns)
 }

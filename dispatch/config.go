@@ -1,0 +1,133 @@
+package dispatch
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hummingbird-dispatch/hummingbird/geo"
+)
+
+// Config tunes the engine. Zero values take the defaults in brackets.
+type Config struct {
+	// Round is the time between dispatch rounds [2s].
+	Round time.Duration
+	// OfferTTL is how long a franchise courier has to confirm an assignment [30s].
+	OfferTTL time.Duration
+	// CrowdOfferTTL is how long a broadcast offer stays open [45s].
+	CrowdOfferTTL time.Duration
+	// FranchiseWindow is how long a station's couriers have an order before the crowd
+	// sees it, unless the station sets its own [90s].
+	FranchiseWindow time.Duration
+	// CrowdStartRings is the first broadcast radius in H3 rings [3].
+	CrowdStartRings int
+	// CrowdRingStep widens the broadcast at each escalation step [2].
+	CrowdRingStep int
+	// CrowdMaxRings caps the broadcast radius; reaching it alerts operators [geo.MaxRings].
+	CrowdMaxRings int
+	// CrowdStep is the time between escalation steps [30s].
+	CrowdStep time.Duration
+	// CrowdMaxOffers caps the couriers one broadcast step reaches [50].
+	CrowdMaxOffers int
+	// BonusStepCents is added to the courier fee at each escalation step [50].
+	BonusStepCents int64
+	// PaymentTimeout is how long an order may wait for payment before it expires [15m].
+	PaymentTimeout time.Duration
+	// Candidates is how many nearest couriers each job considers per round [12].
+	Candidates int
+	// MaxPickupTravel excludes couriers further than this from the pickup [25m].
+	MaxPickupTravel time.Duration
+	// MaxBundle caps the orders in one bundle [3].
+	MaxBundle int
+	// BundleWindow is the largest gap in ready times inside one bundle [6m].
+	BundleWindow time.Duration
+	// DefaultPrep is the preparation time when an order gives no ready time [10m].
+	DefaultPrep time.Duration
+	// PromiseSlack is added to the estimated delivery time to make the promise [10m].
+	PromiseSlack time.Duration
+	// ServiceTime is spent at each pickup and drop-off [2m].
+	ServiceTime time.Duration
+	// MaxDistanceM is the longest pickup→drop-off distance accepted [15000].
+	MaxDistanceM float64
+	// BaseFeeCents and FeePerKmCents make the delivery fee [250, 80].
+	BaseFeeCents, FeePerKmCents int64
+	// CourierShare is the courier's share of the fee, in percent [80].
+	CourierShare int64
+	// Travel estimates trip times [geo.Detour{}].
+	Travel geo.TravelModel
+	// Weights of the matching cost, in seconds of cost per second of each term:
+	// courier idle wait at the shop [0.5], lateness against the promise [3], and per
+	// order already carried [600 s per order].
+	WaitWeight, LateWeight, LoadCost float64
+	// TraceOrders is how many orders' dispatch traces are kept [10000].
+	TraceOrders int
+}
+
+func (c Config) withDefaults() Config {
+	setD := func(p *time.Duration, d time.Duration) {
+		if *p == 0 {
+			*p = d
+		}
+	}
+	setI := func(p *int, d int) {
+		if *p == 0 {
+			*p = d
+		}
+	}
+	setF := func(p *float64, d float64) {
+		if *p == 0 {
+			*p = d
+		}
+	}
+	setD(&c.Round, 2*time.Second)
+	setD(&c.OfferTTL, 30*time.Second)
+	setD(&c.CrowdOfferTTL, 45*time.Second)
+	setD(&c.FranchiseWindow, 90*time.Second)
+	setI(&c.CrowdStartRings, 3)
+	setI(&c.CrowdRingStep, 2)
+	setI(&c.CrowdMaxRings, geo.MaxRings)
+	setD(&c.CrowdStep, 30*time.Second)
+	setI(&c.CrowdMaxOffers, 50)
+	if c.BonusStepCents == 0 {
+		c.BonusStepCents = 50
+	}
+	setD(&c.PaymentTimeout, 15*time.Minute)
+	setI(&c.Candidates, 12)
+	setD(&c.MaxPickupTravel, 25*time.Minute)
+	setI(&c.MaxBundle, 3)
+	setD(&c.BundleWindow, 6*time.Minute)
+	setD(&c.DefaultPrep, 10*time.Minute)
+	setD(&c.PromiseSlack, 10*time.Minute)
+	setD(&c.ServiceTime, 2*time.Minute)
+	setF(&c.MaxDistanceM, 15000)
+	if c.BaseFeeCents == 0 {
+		c.BaseFeeCents = 250
+	}
+	if c.FeePerKmCents == 0 {
+		c.FeePerKmCents = 80
+	}
+	if c.CourierShare == 0 {
+		c.CourierShare = 80
+	}
+	if c.Travel == nil {
+		c.Travel = geo.Detour{}
+	}
+	setF(&c.WaitWeight, 0.5)
+	setF(&c.LateWeight, 3)
+	setF(&c.LoadCost, 600)
+	setI(&c.TraceOrders, 10000)
+	return c
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case c.Round < 0 || c.OfferTTL < 0 || c.CrowdOfferTTL < 0 || c.FranchiseWindow < 0 || c.CrowdStep < 0 || c.PaymentTimeout < 0:
+		return fmt.Errorf("%w: durations must be positive", ErrInvalid)
+	case c.CrowdStartRings < 0 || c.CrowdMaxRings > geo.MaxRings || c.CrowdStartRings > c.CrowdMaxRings:
+		return fmt.Errorf("%w: crowd rings must satisfy 0 ≤ start ≤ max ≤ %d", ErrInvalid, geo.MaxRings)
+	case c.MaxBundle < 1 || c.Candidates < 1:
+		return fmt.Errorf("%w: bundle size and candidates must be at least 1", ErrInvalid)
+	}
+	return nil
+}

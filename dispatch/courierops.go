@@ -1,0 +1,336 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/hummingbird-dispatch/hummingbird/courier"
+)
+
+// CourierView is what a courier's app needs on (re)connect.
+type CourierView struct {
+	Courier courier.Courier `json:"courier"`
+	State   courier.State   `json:"state"`
+	Orders  []Order         `json:"orders"`
+	Offers  []Offer         `json:"offers"`
+}
+
+// Connect registers a courier's live connection and returns its current view.
+func (e *Engine) Connect(ctx context.Context, courierID string) (CourierView, error) {
+	c, err := e.store.Courier(ctx, courierID)
+	if err != nil {
+		return CourierView{}, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.sessions[courierID]
+	if s == nil {
+		s = newSession(c)
+		e.sessions[courierID] = s
+	}
+	s.connected = true
+	return e.view(ctx, s)
+}
+
+func (e *Engine) view(ctx context.Context, s *session) (CourierView, error) {
+	v := CourierView{Courier: s.c, State: s.state, Orders: []Order{}, Offers: []Offer{}}
+	for id := range s.active {
+		o, err := e.store.Order(ctx, id)
+		if err != nil {
+			return CourierView{}, err
+		}
+		v.Orders = append(v.Orders, o)
+	}
+	slices.SortFunc(v.Orders, func(a, b Order) int { return cmpString(a.ID, b.ID) })
+	for id := range s.offers {
+		v.Offers = append(v.Offers, *e.offers[id])
+	}
+	slices.SortFunc(v.Offers, func(a, b Offer) int { return cmpString(a.ID, b.ID) })
+	return v, nil
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Disconnect records that a courier's connection ended. A courier without orders goes
+// offline and its open offers are withdrawn; a busy courier keeps its orders.
+func (e *Engine) Disconnect(courierID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.sessions[courierID]
+	if s == nil {
+		return
+	}
+	s.connected = false
+	if s.state == courier.Busy {
+		return
+	}
+	for id := range s.offers {
+		e.dropOffer(e.offers[id], false, "courier offline", false)
+	}
+	s.state = courier.Offline
+	e.sync(s)
+}
+
+func (e *Engine) session(courierID string) (*session, error) {
+	s := e.sessions[courierID]
+	if s == nil || !s.connected {
+		return nil, fmt.Errorf("%w: %s", ErrNotOnline, courierID)
+	}
+	return s, nil
+}
+
+// Locate applies a GPS fix after the plausibility filter; a rejected fix changes nothing.
+func (e *Engine) Locate(ctx context.Context, courierID string, f courier.Fix) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.session(courierID)
+	if err != nil {
+		return err
+	}
+	if err := e.filter.Check(s.fix, f, e.clock.Now()); err != nil {
+		e.stats.FixesRejected++
+		return err
+	}
+	s.fix = &f
+	if s.state.Online() {
+		if err := e.index.Move(courierID, f.Pos, f.At); err != nil {
+			e.sync(s)
+		}
+	}
+	if len(s.active) > 0 {
+		ids := make([]string, 0, len(s.active))
+		for id := range s.active {
+			ids = append(ids, id)
+		}
+		e.notify.CourierMoved(courierID, f.Pos, ids)
+	}
+	return nil
+}
+
+// SetAvailability moves a courier between offline, available and paused. Busy is set
+// by the engine only.
+func (e *Engine) SetAvailability(ctx context.Context, courierID string, to courier.State) (courier.State, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.session(courierID)
+	if err != nil {
+		return "", err
+	}
+	if to == courier.Busy || !to.Valid() {
+		return s.state, fmt.Errorf("%w: %q cannot be requested", courier.ErrTransition, to)
+	}
+	if s.state == courier.Busy {
+		return s.state, ErrCourierBusy
+	}
+	if to == courier.Available && s.fix == nil {
+		return s.state, ErrNoPosition
+	}
+	next, err := s.state.Move(to)
+	if err != nil {
+		return s.state, err
+	}
+	if next != courier.Available {
+		for id := range s.offers {
+			e.dropOffer(e.offers[id], false, "courier unavailable", true)
+		}
+	}
+	s.state = next
+	e.sync(s)
+	return next, nil
+}
+
+// Accept takes an offer. For a broadcast the first valid accept wins; later ones get
+// ErrOfferGone. Accepting the same offer twice returns the same orders.
+func (e *Engine) Accept(ctx context.Context, courierID, offerID string) ([]Order, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.session(courierID)
+	if err != nil {
+		return nil, err
+	}
+	now := e.clock.Now()
+	of := e.offers[offerID]
+	if of == nil {
+		if accepted, ok := s.decided[offerID]; ok && accepted {
+			return e.ordersOf(ctx, s, offerID)
+		}
+		return nil, fmt.Errorf("%w: %s", ErrOfferGone, offerID)
+	}
+	if of.CourierID != courierID {
+		return nil, fmt.Errorf("%w: offer %s", ErrNotYours, offerID)
+	}
+	if !now.Before(of.ExpiresAt) {
+		e.lapse(of)
+		return nil, fmt.Errorf("%w: %s expired", ErrOfferGone, offerID)
+	}
+	ps := make([]*pending, 0, len(of.OrderIDs))
+	for _, id := range of.OrderIDs {
+		p := e.queue[id]
+		if p == nil {
+			e.dropOffer(of, false, "taken", true)
+			return nil, fmt.Errorf("%w: order %s is no longer available", ErrOfferGone, id)
+		}
+		ps = append(ps, p)
+	}
+	reserved := 0
+	if of.Kind == OfferAssign {
+		reserved = of.units
+	}
+	if s.load()-reserved+of.units > s.c.Capacity {
+		return nil, fmt.Errorf("%w: over capacity", ErrOfferGone)
+	}
+	e.dropOffer(of, false, "", false)
+	out := make([]Order, 0, len(ps))
+	for _, p := range ps {
+		o := p.order
+		prev := o.Version
+		o.CourierID = courierID
+		ev, err := o.move(Assigned, now, fmt.Sprintf("%s offer %s accepted", of.Kind, of.ID), courierID)
+		if err == nil {
+			err = e.save(ctx, &o, prev, []Event{ev})
+		}
+		if err != nil {
+			// The order stays queued for the next round; what was saved stays saved.
+			e.log.Error("assign order", "order", o.ID, "err", err)
+			return out, err
+		}
+		e.dropOffersFor(p, "taken by another courier")
+		delete(e.queue, o.ID)
+		s.active[o.ID] = true
+		e.traces.won(o.ID, now, courierID, string(of.Kind)+" offer accepted")
+		out = append(out, o)
+		e.stats.OrdersAssigned++
+	}
+	s.decided[offerID] = true
+	s.state = courier.Busy
+	e.sync(s)
+	e.stats.OffersAccepted++
+	return out, nil
+}
+
+func (e *Engine) ordersOf(ctx context.Context, s *session, offerID string) ([]Order, error) {
+	var out []Order
+	for id := range s.active {
+		o, err := e.store.Order(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	slices.SortFunc(out, func(a, b Order) int { return cmpString(a.ID, b.ID) })
+	return out, nil
+}
+
+// Decline refuses an offer; the courier will not be offered those orders again. Declining
+// twice is a no-op.
+func (e *Engine) Decline(ctx context.Context, courierID, offerID string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.session(courierID)
+	if err != nil {
+		return err
+	}
+	of := e.offers[offerID]
+	if of == nil {
+		if accepted, ok := s.decided[offerID]; ok && !accepted {
+			return nil
+		}
+		return fmt.Errorf("%w: %s", ErrOfferGone, offerID)
+	}
+	if of.CourierID != courierID {
+		return fmt.Errorf("%w: offer %s", ErrNotYours, offerID)
+	}
+	e.dropOffer(of, true, "", false)
+	s.decided[offerID] = false
+	e.stats.OffersDeclined++
+	if of.Kind == OfferAssign {
+		e.recordOn(ctx, of.OrderIDs, EventOfferDeclined, "courier declined offer "+of.ID, courierID)
+	}
+	return nil
+}
+
+// recordOn appends one non-state event to each queued order.
+func (e *Engine) recordOn(ctx context.Context, ids []string, t EventType, cause, courierID string) {
+	now := e.clock.Now()
+	for _, id := range ids {
+		p := e.queue[id]
+		if p == nil {
+			continue
+		}
+		prev := p.order.Version
+		ev := p.order.record(t, now, cause, courierID)
+		if err := e.save(ctx, &p.order, prev, []Event{ev}); err != nil {
+			p.order.Seq--
+			e.log.Warn("record event", "order", id, "type", t, "err", err)
+		}
+	}
+}
+
+// Arrived records arrival at the pickup (assigned → at_pickup) or at the drop-off
+// (picked_up → at_dropoff).
+func (e *Engine) Arrived(ctx context.Context, courierID, orderID string) (Order, error) {
+	return e.step(ctx, courierID, orderID, func(o *Order) (State, error) {
+		if o.State == Assigned {
+			return AtPickup, nil
+		}
+		return AtDropoff, nil
+	})
+}
+
+// PickedUp records that the courier has the goods.
+func (e *Engine) PickedUp(ctx context.Context, courierID, orderID string) (Order, error) {
+	return e.step(ctx, courierID, orderID, func(*Order) (State, error) { return PickedUp, nil })
+}
+
+// Delivered records the handoff; code must be the order's handoff code.
+func (e *Engine) Delivered(ctx context.Context, courierID, orderID, code string) (Order, error) {
+	return e.step(ctx, courierID, orderID, func(o *Order) (State, error) {
+		if code != o.HandoffCode {
+			return "", ErrHandoffCode
+		}
+		return Delivered, nil
+	})
+}
+
+// step moves one of the courier's own orders forward.
+func (e *Engine) step(ctx context.Context, courierID, orderID string, to func(*Order) (State, error)) (Order, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.session(courierID)
+	if err != nil {
+		return Order{}, err
+	}
+	o, err := e.store.Order(ctx, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	if o.CourierID != courierID || !s.active[orderID] {
+		return Order{}, fmt.Errorf("%w: order %s", ErrNotYours, orderID)
+	}
+	target, err := to(&o)
+	if err != nil {
+		return Order{}, err
+	}
+	prev := o.Version
+	ev, err := o.move(target, e.clock.Now(), "reported by courier", courierID)
+	if err != nil {
+		return Order{}, err
+	}
+	if err := e.save(ctx, &o, prev, []Event{ev}); err != nil {
+		return Order{}, err
+	}
+	if o.State == Delivered {
+		e.stats.OrdersDelivered++
+		e.release(s, orderID)
+	}
+	return o, nil
+}
