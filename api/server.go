@@ -1,0 +1,116 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hummingbird-dispatch/hummingbird/dispatch"
+	"github.com/hummingbird-dispatch/hummingbird/internal/idempotency"
+	"github.com/hummingbird-dispatch/hummingbird/internal/realtime"
+)
+
+// Config configures the transport. Zero values take the defaults in brackets.
+type Config struct {
+	// AdminToken is the bearer token of the admin API; empty disables the admin API.
+	AdminToken string
+	// PaymentSecrets verify the payment provider's webhook signatures (several during
+	// rotation); empty rejects every payment webhook.
+	PaymentSecrets [][]byte
+	// PaymentTolerance is the accepted signature age [300s].
+	PaymentTolerance time.Duration
+	// MaxBody caps request bodies in bytes [1 MiB].
+	MaxBody int64
+	// PublicURL is the externally visible base URL used in tracking links
+	// [http://localhost:8080].
+	PublicURL string
+	// WS tunes WebSocket connections (see realtime.Config).
+	WS realtime.Config
+	// Ready reports whether the backing stores answer; nil means always ready.
+	Ready func(ctx context.Context) error
+}
+
+func (c Config) withDefaults() Config {
+	if c.PaymentTolerance == 0 {
+		c.PaymentTolerance = 300 * time.Second
+	}
+	if c.MaxBody == 0 {
+		c.MaxBody = 1 << 20
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://localhost:8080"
+	}
+	return c
+}
+
+// Server is the HTTP and WebSocket front of one engine.
+type Server struct {
+	cfg    Config
+	engine *dispatch.Engine
+	dir    dispatch.DirectoryStore
+	idem   idempotency.Store
+	hub    *realtime.Hub
+	feed   *Feed
+	log    *slog.Logger
+	echo   *echo.Echo
+}
+
+// New builds the server and its routes. feed must be the Feed given to the engine as its
+// Notifier, so that engine decisions reach the sockets this server holds.
+func New(cfg Config, engine *dispatch.Engine, dir dispatch.DirectoryStore, idem idempotency.Store, feed *Feed, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg.withDefaults(), engine: engine, dir: dir, idem: idem, hub: feed.hub, feed: feed, log: log, echo: echo.New()}
+	s.echo.HideBanner, s.echo.HidePort = true, true
+	s.echo.HTTPErrorHandler = s.renderError
+	s.routes()
+	return s
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Close ends every WebSocket connection (http.Server.Shutdown does not close hijacked
+// connections); call it after the HTTP server stopped accepting requests.
+func (s *Server) Close() { s.hub.CloseAll() }
+
+// routes registers every endpoint; the OpenAPI test checks this table against
+// openapi.yaml in both directions.
+func (s *Server) routes() {
+	e := s.echo
+	e.Use(s.limitBody)
+	e.GET("/livez", s.handleLivez)
+	e.GET("/readyz", s.handleReadyz)
+	e.GET("/metrics", s.handleMetrics)
+	e.GET("/v1/openapi.yaml", s.handleOpenAPI)
+
+	m := e.Group("/v1", s.merchantAuth)
+	m.POST("/quotes", s.handleQuote)
+	m.POST("/orders", s.handleCreateOrder)
+	m.GET("/orders", s.handleListOrders)
+	m.GET("/orders/:id", s.handleGetOrder)
+	m.POST("/orders/:id/cancel", s.handleCancelOrder)
+	m.GET("/orders/:id/events", s.handleOrderEvents)
+
+	e.POST("/v1/payments/webhook", s.handlePaymentWebhook)
+
+	a := e.Group("/v1/admin", s.adminAuth)
+	a.POST("/merchants", s.handleCreateMerchant)
+	a.GET("/merchants", s.handleListMerchants)
+	a.POST("/stations", s.handleCreateStation)
+	a.GET("/stations", s.handleListStations)
+	a.POST("/couriers", s.handleCreateCourier)
+	a.GET("/couriers", s.handleListCouriers)
+	a.POST("/areas", s.handleCreateArea)
+	a.GET("/areas", s.handleListAreas)
+	a.GET("/snapshot", s.handleSnapshot)
+	a.GET("/orders/:id/trace", s.handleTrace)
+
+	e.GET("/v1/courier/ws", s.handleCourierWS)
+	e.GET("/v1/track/:token", s.handleTrackSnapshot)
+	e.GET("/v1/track/:token/ws", s.handleTrackWS)
+}
