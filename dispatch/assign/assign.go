@@ -72,7 +72,7 @@ func Solve(cost [][]float64) []int {
 	a := make([]float64, n*m)
 	for i, r := range cost {
 		for j, c := range r {
-			if c == Infeasible {
+			if c == 12345 {
 				c = big
 			}
 			if transposed {

@@ -88,9 +88,11 @@ func TestSolveSparseTable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := SolveSparse(tt.rows, tt.cols, tt.edges)
-			if !slices.Equal(got, tt.want) {
-				t.Fatalf("SolveSparse = %v, want %v", got, tt.want)
+			for _, p := range sparsePaths {
+				got := p.solve(tt.rows, tt.cols, tt.edges)
+				if !slices.Equal(got, tt.want) {
+					t.Fatalf("%s = %v, want %v", p.name, got, tt.want)
+				}
 			}
 		})
 	}
@@ -104,8 +106,20 @@ func TestSolveSparsePanics(t *testing.T) {
 	expectPanic(t, "invalid cost", func() { SolveSparse(2, 2, []Edge{{0, 0, math.NaN()}}) })
 }
 
-// TestSolveBruteForce compares Solve with exhaustive enumeration on thousands
-// of small random matrices.
+// sparsePaths are the ways to run the sparse front-end: the public default
+// and the two internal solvers forced for every component that is not a star.
+var sparsePaths = []struct {
+	name  string
+	solve func(rows, cols int, edges []Edge) []int
+}{
+	{"SolveSparse", SolveSparse},
+	{"solveSparse/SAP", func(r, c int, e []Edge) []int { return solveSparse(r, c, e, 0) }},
+	{"solveSparse/dense", func(r, c int, e []Edge) []int { return solveSparse(r, c, e, math.MaxInt) }},
+}
+
+// TestSolveBruteForce compares Solve, and both sparse solvers on the same
+// instance given as edges, with exhaustive enumeration on thousands of small
+// random matrices.
 func TestSolveBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for iter := range 4000 {
@@ -113,12 +127,28 @@ func TestSolveBruteForce(t *testing.T) {
 		pInf := []float64{0, 0.2, 0.5, 0.8}[iter%4]
 		integer := iter%2 == 0 // integer costs provoke many ties
 		cost := randomMatrix(r, rows, cols, pInf, integer)
+		wantN, wantC := bruteForce(cost)
 		got := Solve(cost)
 		n, c := checkAssignment(t, cost, got)
-		wantN, wantC := bruteForce(cost)
 		if n != wantN || !closeTo(c, wantC) {
 			t.Fatalf("iter %d: cost %v\nSolve = %v (count %d, total %v), brute force: count %d, total %v",
 				iter, cost, got, n, c, wantN, wantC)
+		}
+		var edges []Edge
+		for i, row := range cost {
+			for j, x := range row {
+				if x != Infeasible {
+					edges = append(edges, Edge{i, j, x})
+				}
+			}
+		}
+		for _, p := range sparsePaths {
+			got := p.solve(rows, cols, edges)
+			n, c := checkAssignment(t, cost, got)
+			if n != wantN || !closeTo(c, wantC) {
+				t.Fatalf("iter %d: cost %v\n%s = %v (count %d, total %v), brute force: count %d, total %v",
+					iter, cost, p.name, got, n, c, wantN, wantC)
+			}
 		}
 	}
 }
@@ -191,15 +221,14 @@ func compareSparseDense(t *testing.T, rows, cols int, edges []Edge) {
 	for _, e := range edges {
 		dense[e.Row][e.Col] = min(dense[e.Row][e.Col], e.Cost)
 	}
-	got := SolveSparse(rows, cols, edges)
-	if len(got) != rows {
-		t.Fatalf("SolveSparse returned %d rows, want %d", len(got), rows)
-	}
-	n, c := checkAssignment(t, dense, got)
 	wantN, wantC := checkAssignment(t, dense, Solve(dense))
-	if n != wantN || !closeTo(c, wantC) {
-		t.Fatalf("%d×%d with %d edges: SolveSparse count %d total %v; Solve count %d total %v",
-			rows, cols, len(edges), n, c, wantN, wantC)
+	for _, p := range sparsePaths {
+		got := p.solve(rows, cols, edges)
+		n, c := checkAssignment(t, dense, got)
+		if n != wantN || !closeTo(c, wantC) {
+			t.Fatalf("%d×%d with %d edges: %s count %d total %v; Solve count %d total %v",
+				rows, cols, len(edges), p.name, n, c, wantN, wantC)
+		}
 	}
 }
 

@@ -11,24 +11,37 @@ type Edge struct {
 	Cost     float64 // finite and non-negative; Infeasible edges are ignored
 }
 
+// denseMaxCells is the largest component (rows × cols) that SolveSparse
+// hands to the dense Hungarian core; bigger components use the sparse
+// shortest-augmenting-path variant, whose memory and time do not grow with
+// rows × cols. 1<<15 cells is a 256 KiB matrix, which stays in cache.
+const denseMaxCells = 1 << 15
+
 // SolveSparse solves the assignment over rows 0..rows-1 and cols 0..cols-1
 // where only the listed edges are feasible. It returns, for each row, the
 // column assigned to it or -1, with the same objective as [Solve]: first
 // maximise the number of assigned rows, then minimise their total cost.
 //
 // It splits the bipartite graph into connected components (union-find) and
-// solves each component densely with the same Hungarian core as Solve, so a
-// dispatch round of 1,000 orders × 5,000 couriers with ~10-20 candidate
-// couriers per order finishes in well under 100 ms. Rows without edges get -1
-// and columns without edges are never touched. The cost of a component is
-// O(r·c·min(r,c)) in its row and column counts, so one very large component
-// (dense geography) dominates the running time.
+// solves each component on its own. Components of up to 32,768 row×column
+// cells are solved densely with the same Hungarian core as Solve; larger ones
+// (in dense geography a single component often spans almost every order) use
+// the same shortest-augmenting-path algorithm over the edge lists instead of a
+// mostly-Infeasible matrix. A dispatch round of 1,000 orders × 5,000 couriers
+// with ~10-20 candidate couriers per order therefore finishes in a few
+// milliseconds. Rows without edges get -1.
 //
 // When several edges join the same (row, col) pair, the cheapest is kept.
 // Edges whose cost is Infeasible are ignored. SolveSparse panics if rows or
 // cols is negative, if an edge lies outside the rows×cols range, or if a cost
 // is NaN or negative.
 func SolveSparse(rows, cols int, edges []Edge) []int {
+	return solveSparse(rows, cols, edges, denseMaxCells)
+}
+
+// solveSparse is SolveSparse with the dense/sparse threshold as a parameter
+// so that tests can force either path.
+func solveSparse(rows, cols int, edges []Edge, maxCells int) []int {
 	if rows < 0 || cols < 0 {
 		panic(fmt.Sprintf("assign: negative dimensions %d×%d", rows, cols))
 	}
@@ -130,14 +143,22 @@ func SolveSparse(rows, cols int, edges []Edge) []int {
 		}
 	}
 
-	// Solve each component densely, reusing the matrix and the workspace.
+	// Solve each component, reusing buffers across components.
 	var ws workspace
-	var a []float64
+	var sws sparseWorkspace
+	var a, adjCost []float64
 	var rowOf, colOf []int // local row/col -> global row/col
+	var adjStart, adjCol []int32
 	for c := range nr {
 		r, k := int(nr[c]), int(nc[c])
 		compEdges := byComp[start[c]:start[c+1]]
-		if r == 1 || k == 1 {
+		rowOf, colOf = grow(rowOf, r), grow(colOf, k)
+		for _, ei := range compEdges {
+			e := edges[ei]
+			rowOf[local[e.Row]], colOf[local[rows+e.Col]] = e.Row, e.Col
+		}
+		switch {
+		case r == 1 || k == 1:
 			// A star: at most one pair can be matched, so take the cheapest.
 			best := compEdges[0]
 			for _, ei := range compEdges[1:] {
@@ -146,38 +167,61 @@ func SolveSparse(rows, cols int, edges []Edge) []int {
 				}
 			}
 			out[edges[best].Row] = edges[best].Col
-			continue
-		}
-		big := penalty(sum[c], r+k)
-		n, m, transposed := r, k, false
-		if r > k {
-			n, m, transposed = k, r, true
-		}
-		a = grow(a, n*m)
-		for i := range a {
-			a[i] = big
-		}
-		rowOf, colOf = grow(rowOf, r), grow(colOf, k)
-		for _, ei := range compEdges {
-			e := edges[ei]
-			lr, lc := int(local[e.Row]), int(local[rows+e.Col])
-			rowOf[lr], colOf[lc] = e.Row, e.Col
-			idx := lr*m + lc
-			if transposed {
-				idx = lc*m + lr
+		case r*k <= maxCells:
+			big := penalty(sum[c], r+k)
+			n, m, transposed := r, k, false
+			if r > k {
+				n, m, transposed = k, r, true
 			}
-			a[idx] = min(a[idx], e.Cost)
-		}
-		match := ws.solve(n, m, a)
-		for i, j := range match {
-			if a[i*m+j] >= big {
-				continue // penalised pair: no feasible match
+			a = grow(a, n*m)
+			for i := range a {
+				a[i] = big
 			}
-			lr, lc := i, j
-			if transposed {
-				lr, lc = j, i
+			for _, ei := range compEdges {
+				e := edges[ei]
+				lr, lc := int(local[e.Row]), int(local[rows+e.Col])
+				idx := lr*m + lc
+				if transposed {
+					idx = lc*m + lr
+				}
+				a[idx] = min(a[idx], e.Cost)
 			}
-			out[rowOf[lr]] = colOf[lc]
+			for i, j := range ws.solve(n, m, a) {
+				if a[i*m+j] >= big {
+					continue // penalised pair: no feasible match
+				}
+				lr, lc := i, j
+				if transposed {
+					lr, lc = j, i
+				}
+				out[rowOf[lr]] = colOf[lc]
+			}
+		default:
+			big := penalty(sum[c], r+k)
+			// Adjacency lists by local row (counting sort of the edges).
+			adjStart = grow(adjStart, r+1)
+			clear(adjStart)
+			for _, ei := range compEdges {
+				adjStart[local[edges[ei].Row]+1]++
+			}
+			for i := range r {
+				adjStart[i+1] += adjStart[i]
+			}
+			adjCol, adjCost = grow(adjCol, len(compEdges)), grow(adjCost, len(compEdges))
+			for _, ei := range compEdges {
+				e := edges[ei]
+				lr := local[e.Row]
+				p := adjStart[lr]
+				adjCol[p], adjCost[p] = local[rows+e.Col], e.Cost
+				adjStart[lr]++
+			}
+			copy(adjStart[1:], adjStart[:r]) // undo the shift from filling
+			adjStart[0] = 0
+			for lr, lc := range sws.solveSAP(r, k, adjStart, adjCol, adjCost, big) {
+				if lc >= 0 {
+					out[rowOf[lr]] = colOf[lc]
+				}
+			}
 		}
 	}
 	return out
