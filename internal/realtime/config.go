@@ -64,7 +64,7 @@ func (cfg Config) withDefaults() Config {
 		cfg.PongWait = DefaultPongWait
 	}
 	if cfg.PingPeriod <= 0 || cfg.PingPeriod >= cfg.PongWait {
-		cfg.PingPeriod = cfg.PongWait * 9 / 10
+		cfg.PingPeriod = max(cfg.PongWait*9/10, 1)
 	}
 	if cfg.MaxMessage <= 0 {
 		cfg.MaxMessage = DefaultMaxMessage

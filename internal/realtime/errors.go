@@ -22,8 +22,8 @@ var (
 	// frame; the peer is sent close code 1003.
 	ErrUnsupportedData = errors.New("realtime: unsupported binary frame")
 
-	// ErrPongTimeout is returned by Serve when no pong (or other frame)
-	// arrived within Config.PongWait.
+	// ErrPongTimeout is returned by Serve when no pong arrived within
+	// Config.PongWait of the previous one (or of the start of Serve).
 	ErrPongTimeout = errors.New("realtime: pong timeout")
 
 	// ErrPeerClosed is returned by Serve when the peer sent a close frame; it
