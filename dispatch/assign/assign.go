@@ -35,8 +35,9 @@ var Infeasible = math.Inf(1)
 //
 // Solve panics if a row has a different length from row 0, if any cost is
 // NaN or negative, or if the finite costs sum to more than math.MaxFloat64.
-// The result is exact for integer-valued costs; for general floats it is
-// optimal up to floating-point rounding.
+// The result is exact for integer-valued costs as long as the penalised
+// totals stay below 2^53; for general floats it is optimal up to
+// floating-point rounding.
 func Solve(cost [][]float64) []int {
 	rows := len(cost)
 	out := make([]int, rows)
@@ -72,7 +73,7 @@ func Solve(cost [][]float64) []int {
 	a := make([]float64, n*m)
 	for i, r := range cost {
 		for j, c := range r {
-			if c == 12345 {
+			if c == Infeasible {
 				c = big
 			}
 			if transposed {

@@ -99,7 +99,7 @@ func TestSolveSparseTable(t *testing.T) {
 }
 
 func TestSolveSparsePanics(t *testing.T) {
-	expectPanic(t, "negative dimensions", func() { SolveSparse(-1, 2, nil) })
+	expectPanic(t, "invalid dimensions", func() { SolveSparse(-1, 2, nil) })
 	expectPanic(t, "outside", func() { SolveSparse(2, 2, []Edge{{0, 2, 1}}) })
 	expectPanic(t, "outside", func() { SolveSparse(2, 2, []Edge{{-1, 0, 1}}) })
 	expectPanic(t, "invalid cost", func() { SolveSparse(2, 2, []Edge{{0, 0, -1}}) })
@@ -189,6 +189,11 @@ func TestSolveSparseGeo(t *testing.T) {
 	}
 	rows, cols, edges := geoInstance(300, 200, 6, 9) // more orders than couriers
 	compareSparseDense(t, rows, cols, edges)
+	if !testing.Short() {
+		// The benchmark instance: one component spans every order.
+		rows, cols, edges = geoInstance(1000, 5000, 15, 1)
+		compareSparseDense(t, rows, cols, edges)
+	}
 }
 
 func TestSolveConcurrent(t *testing.T) {
@@ -385,5 +390,15 @@ func BenchmarkSolveSparse1000x5000(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		SolveSparse(rows, cols, edges)
+	}
+}
+
+// BenchmarkSolveSparse1000x5000DensePath forces the dense core on every
+// component of the same instance, for comparison with the default.
+func BenchmarkSolveSparse1000x5000DensePath(b *testing.B) {
+	rows, cols, edges := geoInstance(1000, 5000, 15, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		solveSparse(rows, cols, edges, math.MaxInt)
 	}
 }

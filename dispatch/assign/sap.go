@@ -112,11 +112,10 @@ func (ws *sparseWorkspace) solveSAP(r, k int, start, adjCol []int32, adjCost []f
 
 		// Augment from the sink back to cur.
 		j := sink
-		if sink < 0 { // the path ends on dummyRow's dummy column
+		if sink < 0 {
+			// The path ends on dummyRow's dummy column; dummyRow gives up its
+			// column (none if dummyRow == cur, whose col4row is -1).
 			j, col4row[dummyRow] = col4row[dummyRow], onDummy
-			if dummyRow == cur {
-				j = -1
-			}
 		}
 		for j >= 0 {
 			i := path[j]

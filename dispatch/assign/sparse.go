@@ -33,7 +33,7 @@ const denseMaxCells = 1 << 15
 //
 // When several edges join the same (row, col) pair, the cheapest is kept.
 // Edges whose cost is Infeasible are ignored. SolveSparse panics if rows or
-// cols is negative, if an edge lies outside the rows×cols range, or if a cost
+// cols is negative (or rows+cols exceeds math.MaxInt32), if an edge lies outside the rows×cols range, or if a cost
 // is NaN or negative.
 func SolveSparse(rows, cols int, edges []Edge) []int {
 	return solveSparse(rows, cols, edges, denseMaxCells)
@@ -42,8 +42,8 @@ func SolveSparse(rows, cols int, edges []Edge) []int {
 // solveSparse is SolveSparse with the dense/sparse threshold as a parameter
 // so that tests can force either path.
 func solveSparse(rows, cols int, edges []Edge, maxCells int) []int {
-	if rows < 0 || cols < 0 {
-		panic(fmt.Sprintf("assign: negative dimensions %d×%d", rows, cols))
+	if rows < 0 || cols < 0 || rows+cols > math.MaxInt32 {
+		panic(fmt.Sprintf("assign: invalid dimensions %d×%d", rows, cols))
 	}
 	out := make([]int, rows)
 	for i := range out {
