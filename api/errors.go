@@ -20,6 +20,8 @@ var (
 	ErrIdempotencyBusy     = errors.New("api: a request with this idempotency key is still running")
 	ErrIdempotencyKey      = errors.New("api: idempotency key must be 1-255 printable characters")
 	ErrUnknownMessage      = errors.New("api: unknown message type")
+	ErrHandshake           = errors.New("api: bad WebSocket handshake")
+	ErrNotReady            = errors.New("api: not ready")
 )
 
 // wireError is how one domain or transport error appears on the wire: an HTTP status
@@ -40,6 +42,8 @@ var errorTable = []wireError{
 	{ErrIdempotencyBusy, http.StatusConflict, "idempotency_key_in_use", "Idempotency key in use"},
 	{ErrIdempotencyKey, http.StatusBadRequest, "bad_idempotency_key", "Bad idempotency key"},
 	{ErrUnknownMessage, http.StatusBadRequest, "unknown_message", "Unknown message type"},
+	{ErrHandshake, http.StatusBadRequest, "bad_handshake", "Bad WebSocket handshake"},
+	{ErrNotReady, http.StatusServiceUnavailable, "not_ready", "Not ready"},
 	{signature.ErrMissingHeader, http.StatusBadRequest, "bad_signature", "Bad signature"},
 	{signature.ErrMalformed, http.StatusBadRequest, "bad_signature", "Bad signature"},
 	{signature.ErrNoV1, http.StatusBadRequest, "bad_signature", "Bad signature"},
