@@ -16,7 +16,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	fs.SetOutput(stderr)
 	duration := fs.Duration("duration", 0, "stop after this wall time and print KPIs (0: run until interrupted)")
 	rate := fs.Float64("rate", 3, "orders per simulated minute")
-	speed := fs.Float64("speed", 10, "simulated seconds per wall second")
+	speed := fs.Float64("speed", 30, "simulated seconds per wall second")
 	franchise := fs.Int("franchise", 6, "franchise couriers per station")
 	crowd := fs.Int("crowd", 12, "crowd couriers")
 	seed := fs.Uint64("seed", 1, "random seed for the city and its choices")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
@@ -70,8 +71,9 @@ func runMerchants(ctx context.Context, c *client, cfg Config, w *world, until ti
 			if shown < 3 {
 				shown++
 				tok := w.tracking[len(w.tracking)-1]
-				fmt.Fprintf(cfg.Out, "order %s from %s — track it: %s/track/%s (JSON: %s/v1/track/%s)\n",
-					o.id, cfg.City.Shops[o.merchant].Name, cfg.BaseURL, tok, cfg.BaseURL, tok)
+				ws := "ws" + strings.TrimPrefix(cfg.BaseURL, "http")
+				fmt.Fprintf(cfg.Out, "order %s from %s\n  tracking: %s/v1/track/%s\n  live:     %s/v1/track/%s/ws\n",
+					o.id, cfg.City.Shops[o.merchant].Name, cfg.BaseURL, tok, ws, tok)
 			}
 		}
 	}
