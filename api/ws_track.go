@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,10 +13,6 @@ import (
 )
 
 const (
-	// trackEndGrace is how long a tracking socket stays open after its final status frame
-	// was queued, before the 4001 close: realtime.Conn.Close drops frames still queued, so
-	// the writer needs a moment to send the final status first.
-	trackEndGrace = 250 * time.Millisecond
 	// trackPendingMax bounds the frames held while a tracker's snapshot is being read.
 	trackPendingMax = 64
 )
@@ -197,18 +192,12 @@ func (g *trackGate) isFinal() bool {
 	return g.final
 }
 
-// closeWhenEnded closes the socket with 4001 shortly after the terminal status was
-// queued; it returns when the connection is done.
+// closeWhenEnded closes the socket with 4001 once the terminal status frame queued
+// before it has been written; it returns when the connection is done.
 func (g *trackGate) closeWhenEnded() {
 	select {
 	case st := <-g.ended:
-		t := time.NewTimer(trackEndGrace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			g.conn.Close(CloseTrackingEnded, "order "+string(st))
-		case <-g.conn.Done():
-		}
+		_ = g.conn.CloseAfterQueued(CloseTrackingEnded, "order "+string(st))
 	case <-g.conn.Done():
 	}
 }

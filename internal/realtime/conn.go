@@ -38,6 +38,10 @@ type Conn struct {
 	reason error      // why the connection stopped
 	code   int        // close code to send; 0 sends no close frame
 	text   string     // close reason to send
+	// after is the close CloseAfterQueued asked for, applied when its marker leaves the
+	// queue; guarded by mu.
+	afterCode int
+	afterText string
 }
 
 // Conn is what the Hub publishes to.
@@ -122,6 +126,13 @@ func (c *Conn) Serve(ctx context.Context, onMessage func([]byte)) error {
 // gets ErrSlowConsumer, later calls get ErrClosed. b must not be modified
 // after Send returns nil.
 func (c *Conn) Send(b []byte) error {
+	if len(b) == 0 {
+		return nil // an empty frame carries nothing; nil is the queue's close marker
+	}
+	return c.enqueue(b)
+}
+
+func (c *Conn) enqueue(b []byte) error {
 	select {
 	case <-c.stop:
 		return ErrClosed
@@ -145,6 +156,16 @@ func (c *Conn) Send(b []byte) error {
 // onMessage; only the first stop reason counts. Serve then returns ErrClosed.
 func (c *Conn) Close(code int, reason string) {
 	c.stopWith(ErrClosed, code, reason)
+}
+
+// CloseAfterQueued closes the connection with code and reason once every frame queued
+// before it has been written, so a final message is not lost to the close. It does not
+// wait; like Send it fails with ErrSlowConsumer when the queue is full.
+func (c *Conn) CloseAfterQueued(code int, reason string) error {
+	c.mu.Lock()
+	c.afterCode, c.afterText = code, reason
+	c.mu.Unlock()
+	return c.enqueue(nil)
 }
 
 // Done is closed when Serve has returned, that is when both goroutines have
@@ -186,6 +207,14 @@ func (c *Conn) writeLoop() {
 			return
 		case b := <-c.send:
 			if c.stopped() { // do not start new data writes once stopping
+				c.writeClose()
+				return
+			}
+			if b == nil { // CloseAfterQueued's marker: everything before it is written
+				c.mu.Lock()
+				code, text := c.afterCode, c.afterText
+				c.mu.Unlock()
+				c.stopWith(ErrClosed, code, text)
 				c.writeClose()
 				return
 			}
