@@ -41,7 +41,11 @@ func (r *recorder) OrderEvent(o dispatch.Order, e dispatch.Event) {
 	r.events = append(r.events, e)
 	r.mu.Unlock()
 }
-func (r *recorder) Offer(o dispatch.Offer) { r.mu.Lock(); r.offers = append(r.offers, o); r.mu.Unlock() }
+func (r *recorder) Offer(o dispatch.Offer) {
+	r.mu.Lock()
+	r.offers = append(r.offers, o)
+	r.mu.Unlock()
+}
 func (r *recorder) OfferWithdrawn(c, id, reason string) {
 	r.mu.Lock()
 	r.withdrawn[id] = reason

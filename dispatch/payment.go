@@ -123,7 +123,6 @@ func (e *Engine) applyPayment(ctx context.Context, pe PaymentEvent) (PaymentResu
 	return PaymentApplied, nil
 }
 
-
 // enqueue moves a paid order into dispatch.
 func (e *Engine) enqueue(ctx context.Context, o Order, now time.Time) error {
 	if o.State == Paid {

@@ -9,7 +9,7 @@ import (
 
 // Trace limits: the last rounds of an order and the best candidates of each round.
 const (
-	traceRounds     = 12
+	traceRounds        = 12
 	traceMaxCandidates = 5
 )
 

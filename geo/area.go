@@ -62,7 +62,12 @@ func (p Polygon) Cover(res int) (CellSet, error) {
 	if err != nil {
 		return CellSet{}, fmt.Errorf("%w: %v", ErrH3, err)
 	}
-	if p.boxArea()/avg > 2*MaxAreaCells {
+	box := p.boxArea()
+	if box == 0 {
+		// All vertices on one parallel or meridian: no area, and H3 fails on it.
+		return CellSet{}, ErrPolygonEmpty
+	}
+	if box/avg > 2*MaxAreaCells {
 		return CellSet{}, ErrPolygonTooLarge
 	}
 	cs, err := h3.PolygonToCells(poly, res)

@@ -159,7 +159,15 @@ func (c Cell) Disk(k int) ([]Cell, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrH3, err)
 	}
-	return fromH3(d), nil
+	out := fromH3(d)
+	// H3 lists c first except near pentagons, where it falls back to another walk.
+	for i := range out {
+		if out[i] == c {
+			out[0], out[i] = out[i], out[0]
+			break
+		}
+	}
+	return out, nil
 }
 
 // GridDistance returns the number of grid steps between a and b.

@@ -73,11 +73,17 @@ func FastDistance(a, b LatLng) float64 {
 }
 
 // Offset returns the point reached from p by moving north and east by the given metres
-// (flat-earth approximation, for simulation and tests over city distances).
+// (flat-earth approximation, for simulation and tests over city distances). The longitude
+// wraps round the antimeridian so the result stays valid there.
 func Offset(p LatLng, northM, eastM float64) LatLng {
 	const rad = math.Pi / 180
 	lat := p.Lat + northM/earthRadiusM/rad
 	lng := p.Lng + eastM/(earthRadiusM*math.Cos(p.Lat*rad))/rad
+	if lng > 180 {
+		lng -= 360
+	} else if lng < -180 {
+		lng += 360
+	}
 	return LatLng{Lat: lat, Lng: lng}
 }
 
