@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -86,7 +87,7 @@ func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 	s := New(cfg, engine, store, store, feed, nil)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
-		s.Close()
+		_ = s.Shutdown(context.Background())
 		srv.Close()
 	})
 	return &testEnv{URL: srv.URL, AdminToken: testAdminToken, Server: s, Engine: engine, Store: store,

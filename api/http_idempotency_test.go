@@ -197,7 +197,7 @@ func TestIdempotencyServerErrorIsNotSaved(t *testing.T) {
 	feed := NewFeed(realtime.NewHub(), nil)
 	engine := dispatch.New(dispatch.Config{}, store, clock, feed, nil)
 	s := New(Config{}, engine, store, mem, feed, nil)
-	defer s.Close()
+	defer func() { _ = s.Shutdown(context.Background()) }()
 	if _, err := engine.CreateArea(t.Context(), dispatch.ServiceArea{Name: "Paris", Polygon: box(parisCentre, 1500)}); err != nil {
 		t.Fatal(err)
 	}

@@ -75,9 +75,10 @@ func New(cfg Config, engine *dispatch.Engine, dir dispatch.DirectoryStore, idem 
 // Handler returns the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Close ends every WebSocket connection (http.Server.Shutdown does not close hijacked
-// connections); call it after the HTTP server stopped accepting requests.
-func (s *Server) Close() { s.hub.CloseAll() }
+// Shutdown closes every WebSocket connection with 1001 and waits until each has stopped
+// or ctx ends (http.Server.Shutdown neither closes nor waits for hijacked connections);
+// call it after the HTTP server stopped accepting requests.
+func (s *Server) Shutdown(ctx context.Context) error { return s.hub.Shutdown(ctx) }
 
 // routes registers every endpoint; the OpenAPI test checks this table against
 // openapi.yaml in both directions.

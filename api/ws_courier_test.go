@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -214,6 +215,6 @@ func TestCourierWSShutdownClosesSockets(t *testing.T) {
 	env := newWSEnv(t, wsOptions{})
 	_, token := env.newCourier(t, "Kim")
 	c, _ := env.courier(t, token, "")
-	env.Server.Close()
+	_ = env.Server.Shutdown(context.Background())
 	c.expectClose(t, websocket.CloseGoingAway)
 }

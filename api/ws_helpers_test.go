@@ -71,7 +71,7 @@ func newWSEnv(t testing.TB, opts wsOptions) *wsEnv {
 		}
 	}))
 	t.Cleanup(func() {
-		s.Close()
+		_ = s.Shutdown(context.Background())
 		srv.Close()
 		handlers.Wait()
 	})

@@ -56,7 +56,8 @@ func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Lo
 }
 
 // run serves until ctx ends, then shuts down in order: stop accepting HTTP, close
-// WebSockets (Shutdown does not close hijacked connections), stop the engine loop.
+// WebSockets and wait until each has sent its close frame (Shutdown neither closes nor
+// waits for hijacked connections), stop the engine loop.
 func (n *node) run(ctx context.Context) error {
 	engCtx, stopEngine := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -78,7 +79,9 @@ func (n *node) run(ctx context.Context) error {
 	if serr := n.http.Shutdown(sctx); serr != nil && err == nil {
 		err = serr
 	}
-	n.server.Close()
+	if herr := n.server.Shutdown(sctx); herr != nil && err == nil {
+		err = herr
+	}
 	stopEngine()
 	wg.Wait()
 	if err == nil {
