@@ -79,7 +79,7 @@ func NewIndex() *Index {
 		byID:  make(map[string]*entry),
 		cells: make(map[geo.Cell]*bucket),
 		rings: ringCache{m: make(map[ringKey][]ringCell)},
-		geoms: geomCache{m: make(map[geo.Cell]*cellGeom)},
+		geoms: geomCache{m: make(map[geo.Cell]*cellGeom), squares: make(map[uint64]geo.Cell)},
 	}
 }
 

@@ -1,6 +1,7 @@
 package courier
 
 import (
+	"math"
 	"sync"
 
 	"github.com/hummingbird-dispatch/hummingbird/geo"
@@ -11,21 +12,52 @@ import (
 // the cache starts over.
 const maxGeoms = 1 << 15
 
+// maxSquares bounds the memo of small squares to cells (≈ 20 bytes a square, 2.5 MiB in
+// all: a 15 km × 15 km city has 110,000 squares).
+const maxSquares = 1 << 17
+
+// squareDeg is the side of a memo square in degrees: 55 m north-south, less east-west,
+// small beside a cell at geo.IndexRes (≈ 350 m across), so most squares lie in one cell.
+const squareDeg = 0.0005
+
 // geomCache remembers the geometry of the cells couriers have been in and searches have
-// walked. Its values are immutable and shared.
+// walked, and which cell was last found in each small square of the map, so that a point
+// can often be located without H3: the square's cell is the answer when the point is
+// clearly inside it (cellGeom.holds). Its geometries are immutable and shared.
 type geomCache struct {
-	mu sync.Mutex
-	m  map[geo.Cell]*cellGeom
+	mu      sync.Mutex
+	m       map[geo.Cell]*cellGeom
+	squares map[uint64]geo.Cell
 }
 
-// locate returns the geometry of the index cell containing p (valid). It calls H3
+// square returns the memo key of p's square.
+func square(p geo.LatLng) uint64 {
+	i, j := int32(math.Floor(p.Lat/squareDeg)), int32(math.Floor(p.Lng/squareDeg))
+	return uint64(uint32(i))<<32 | uint64(uint32(j))
+}
+
+// locate returns the geometry of the index cell containing p (valid). It may call H3
 // (cgo), so callers do not hold the index lock.
 func (gc *geomCache) locate(p geo.LatLng) (*cellGeom, error) {
+	sq := square(p)
+	gc.mu.Lock()
+	g := gc.m[gc.squares[sq]]
+	gc.mu.Unlock()
+	if g != nil && g.holds(p) {
+		return g, nil
+	}
 	c, err := geo.IndexCell(p)
 	if err != nil {
 		return nil, err
 	}
-	return gc.get(c), nil
+	g = gc.get(c)
+	gc.mu.Lock()
+	if len(gc.squares) >= maxSquares {
+		clear(gc.squares)
+	}
+	gc.squares[sq] = c
+	gc.mu.Unlock()
+	return g, nil
 }
 
 // get returns the geometry of cell c, from H3 (cgo) the first time.

@@ -241,3 +241,35 @@ func TestFrameKeyMatchesFastDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestLocate checks the square memo: whatever the memo holds, locate answers what H3
+// answers, for points scattered over a city (squares revisited, many straddling a cell
+// edge), across the antimeridian and near a pole.
+func TestLocate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	gc := geomCache{m: map[geo.Cell]*cellGeom{}, squares: map[uint64]geo.Cell{}}
+	centres := []geo.LatLng{paris, {Lat: -17.8, Lng: 179.9995}, {Lat: 85, Lng: 10}, {Lat: -33.87, Lng: 151.21}}
+	fromMemo := 0
+	for i := range 60_000 {
+		c := centres[i%len(centres)]
+		p := geo.Offset(c, (rng.Float64()-0.5)*2000, (rng.Float64()-0.5)*2000)
+		if i%3 == 0 { // revisit a square, often on the other side of an edge
+			p = geo.Offset(p, rng.NormFloat64()*20, rng.NormFloat64()*20)
+		}
+		sq := square(p)
+		memo := gc.m[gc.squares[sq]]
+		if memo != nil && memo.holds(p) {
+			fromMemo++
+		}
+		g, err := gc.locate(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := mustCell(t, p); g.cell != want {
+			t.Fatalf("locate(%v) = %v, H3 says %v", p, g.cell, want)
+		}
+	}
+	if fromMemo < 30_000 {
+		t.Errorf("only %d of 60000 points located from the memo", fromMemo)
+	}
+}

@@ -42,10 +42,14 @@ func (x *Index) Nearest(p geo.LatLng, n, maxRings int, keep func(*Entry) bool) [
 	if maxRings <= 0 || maxRings > geo.MaxRings {
 		maxRings = geo.MaxRings
 	}
-	origin, err := geo.IndexCell(p)
+	if p.Validate() != nil {
+		return nil
+	}
+	g, err := x.geoms.locate(p)
 	if err != nil {
 		return nil
 	}
+	origin := g.cell
 	q := newQuery(p)
 	var buf [16]hit
 	top := buf[:0] // max-heap of the n best so far: top[0] is the worst of them
@@ -103,10 +107,14 @@ func (x *Index) Within(p geo.LatLng, rings int, keep func(*Entry) bool) []Candid
 		return nil
 	}
 	rings = min(rings, geo.MaxRings)
-	origin, err := geo.IndexCell(p)
+	if p.Validate() != nil {
+		return nil
+	}
+	g, err := x.geoms.locate(p)
 	if err != nil {
 		return nil
 	}
+	origin := g.cell
 	var hits []hit
 
 	x.mu.RLock()

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/courier"
@@ -45,13 +46,13 @@ func (j *job) add(p *pending) {
 // in sequence by bicycle still keeps every promise.
 func (e *Engine) bundle(open []*pending, now time.Time) []*job {
 	slices.SortFunc(open, func(a, b *pending) int {
-		if c := cmpString(a.order.StationID+"\x00"+a.order.ShopID, b.order.StationID+"\x00"+b.order.ShopID); c != 0 {
+		if c := strings.Compare(a.order.StationID+"\x00"+a.order.ShopID, b.order.StationID+"\x00"+b.order.ShopID); c != 0 {
 			return c
 		}
 		if c := a.order.ReadyAt.Compare(b.order.ReadyAt); c != 0 {
 			return c
 		}
-		return cmpString(a.order.ID, b.order.ID)
+		return strings.Compare(a.order.ID, b.order.ID)
 	})
 	var jobs []*job
 	var cur *job

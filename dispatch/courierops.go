@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hummingbird-dispatch/hummingbird/courier"
 )
@@ -42,22 +43,12 @@ func (e *Engine) view(ctx context.Context, s *session) (CourierView, error) {
 		}
 		v.Orders = append(v.Orders, o)
 	}
-	slices.SortFunc(v.Orders, func(a, b Order) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(v.Orders, func(a, b Order) int { return strings.Compare(a.ID, b.ID) })
 	for id := range s.offers {
 		v.Offers = append(v.Offers, *e.offers[id])
 	}
-	slices.SortFunc(v.Offers, func(a, b Offer) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(v.Offers, func(a, b Offer) int { return strings.Compare(a.ID, b.ID) })
 	return v, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Disconnect records that a courier's connection ended. A courier without orders goes
@@ -226,7 +217,7 @@ func (e *Engine) ordersOf(ctx context.Context, s *session, offerID string) ([]Or
 		}
 		out = append(out, o)
 	}
-	slices.SortFunc(out, func(a, b Order) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Order) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -1,6 +1,7 @@
 package assign
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -329,20 +330,10 @@ func geoInstance(rows, cols, k int, seed uint64) (int, int, []Edge) {
 		for j, q := range cp {
 			cand[j] = Edge{i, j, math.Hypot(p.x-q.x, p.y-q.y)}
 		}
-		slices.SortFunc(cand, func(a, b Edge) int { return cmpFloat(a.Cost, b.Cost) })
+		slices.SortFunc(cand, func(a, b Edge) int { return cmp.Compare(a.Cost, b.Cost) })
 		edges = append(edges, cand[:min(k, cols)]...)
 	}
 	return rows, cols, edges
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func closeTo(a, b float64) bool { return math.Abs(a-b) <= 1e-9*(1+math.Abs(b)) }
