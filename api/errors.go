@@ -58,6 +58,7 @@ var errorTable = []wireError{
 	{dispatch.ErrNotYours, http.StatusForbidden, "not_yours", "Belongs to another courier"},
 	{dispatch.ErrOfferGone, http.StatusConflict, "offer_gone", "Offer expired, withdrawn or taken"},
 	{dispatch.ErrHandoffCode, http.StatusUnprocessableEntity, "wrong_handoff_code", "Wrong handoff code"},
+	{dispatch.ErrHandoffLocked, http.StatusLocked, "handoff_locked", "Handoff code locked"},
 	{dispatch.ErrNotOnline, http.StatusConflict, "not_online", "Courier not online"},
 	{dispatch.ErrNoPosition, http.StatusConflict, "no_position", "Courier has no position yet"},
 	{dispatch.ErrCourierBusy, http.StatusConflict, "courier_busy", "Courier is carrying orders"},

@@ -2,6 +2,8 @@ package dispatch
 
 import (
 	"context"
+	"crypto/subtle"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -61,11 +63,11 @@ func (e *Engine) Disconnect(courierID string) {
 		return
 	}
 	s.connected = false
-	if s.state == courier.Busy {
-		return
-	}
 	for id := range s.offers {
 		e.dropOffer(e.offers[id], false, "courier offline", false)
+	}
+	if s.state == courier.Busy {
+		return
 	}
 	s.state = courier.Offline
 	e.sync(s)
@@ -151,8 +153,8 @@ func (e *Engine) Accept(ctx context.Context, courierID, offerID string) ([]Order
 	now := e.clock.Now()
 	of := e.offers[offerID]
 	if of == nil {
-		if accepted, ok := s.decided[offerID]; ok && accepted {
-			return e.ordersOf(ctx, s, offerID)
+		if d, ok := s.decided[offerID]; ok && d.accepted {
+			return e.ordersOf(ctx, d.orders)
 		}
 		return nil, fmt.Errorf("%w: %s", ErrOfferGone, offerID)
 	}
@@ -181,6 +183,20 @@ func (e *Engine) Accept(ctx context.Context, courierID, offerID string) ([]Order
 	}
 	e.dropOffer(of, false, "", false)
 	out := make([]Order, 0, len(ps))
+	// Whatever was assigned is the courier's, even if a later write of a bundle fails.
+	defer func() {
+		if len(out) == 0 {
+			return
+		}
+		d := decision{accepted: true, at: now}
+		for _, o := range out {
+			d.orders = append(d.orders, o.ID)
+		}
+		s.decided[offerID] = d
+		s.state = courier.Busy
+		e.sync(s)
+		e.stats.OffersAccepted++
+	}()
 	for _, p := range ps {
 		o := p.order
 		prev := o.Version
@@ -201,16 +217,13 @@ func (e *Engine) Accept(ctx context.Context, courierID, offerID string) ([]Order
 		out = append(out, o)
 		e.stats.OrdersAssigned++
 	}
-	s.decided[offerID] = true
-	s.state = courier.Busy
-	e.sync(s)
-	e.stats.OffersAccepted++
 	return out, nil
 }
 
-func (e *Engine) ordersOf(ctx context.Context, s *session, offerID string) ([]Order, error) {
+// ordersOf reads orders by id.
+func (e *Engine) ordersOf(ctx context.Context, ids []string) ([]Order, error) {
 	var out []Order
-	for id := range s.active {
+	for _, id := range ids {
 		o, err := e.store.Order(ctx, id)
 		if err != nil {
 			return nil, err
@@ -232,7 +245,7 @@ func (e *Engine) Decline(ctx context.Context, courierID, offerID string) error {
 	}
 	of := e.offers[offerID]
 	if of == nil {
-		if accepted, ok := s.decided[offerID]; ok && !accepted {
+		if d, ok := s.decided[offerID]; ok && !d.accepted {
 			return nil
 		}
 		return fmt.Errorf("%w: %s", ErrOfferGone, offerID)
@@ -241,7 +254,7 @@ func (e *Engine) Decline(ctx context.Context, courierID, offerID string) error {
 		return fmt.Errorf("%w: offer %s", ErrNotYours, offerID)
 	}
 	e.dropOffer(of, true, "", false)
-	s.decided[offerID] = false
+	s.decided[offerID] = decision{at: e.clock.Now()}
 	e.stats.OffersDeclined++
 	if of.Kind == OfferAssign {
 		e.recordOn(ctx, of.OrderIDs, EventOfferDeclined, "courier declined offer "+of.ID, courierID)
@@ -257,12 +270,14 @@ func (e *Engine) recordOn(ctx context.Context, ids []string, t EventType, cause,
 		if p == nil {
 			continue
 		}
-		prev := p.order.Version
-		ev := p.order.record(t, now, cause, courierID)
-		if err := e.save(ctx, &p.order, prev, []Event{ev}); err != nil {
-			p.order.Seq--
+		o := p.order
+		prev := o.Version
+		ev := o.record(t, now, cause, courierID)
+		if err := e.save(ctx, &o, prev, []Event{ev}); err != nil {
 			e.log.Warn("record event", "order", id, "type", t, "err", err)
+			continue
 		}
+		p.order = o
 	}
 }
 
@@ -282,14 +297,35 @@ func (e *Engine) PickedUp(ctx context.Context, courierID, orderID string) (Order
 	return e.step(ctx, courierID, orderID, func(*Order) (State, error) { return PickedUp, nil })
 }
 
-// Delivered records the handoff; code must be the order's handoff code.
+// MaxHandoffAttempts is how many wrong handoff codes lock an order: four digits must not
+// be guessable by a courier without the customer.
+const MaxHandoffAttempts = 5
+
+// Delivered records the handoff; code must be the order's handoff code. Each wrong code
+// is recorded on the order; after MaxHandoffAttempts the order is locked and operators
+// are alerted.
 func (e *Engine) Delivered(ctx context.Context, courierID, orderID, code string) (Order, error) {
 	return e.step(ctx, courierID, orderID, func(o *Order) (State, error) {
-		if code != o.HandoffCode {
+		if o.HandoffFailures >= MaxHandoffAttempts {
+			return "", ErrHandoffLocked
+		}
+		if subtle.ConstantTimeCompare([]byte(code), []byte(o.HandoffCode)) != 1 {
 			return "", ErrHandoffCode
 		}
 		return Delivered, nil
 	})
+}
+
+// refuseHandoff records a wrong code on the order (and the alert when it locks).
+func (e *Engine) refuseHandoff(ctx context.Context, o Order, courierID string) error {
+	prev := o.Version
+	now := e.clock.Now()
+	o.HandoffFailures++
+	events := []Event{o.record(EventHandoffRefused, now, fmt.Sprintf("wrong handoff code (%d of %d)", o.HandoffFailures, MaxHandoffAttempts), courierID)}
+	if o.HandoffFailures == MaxHandoffAttempts {
+		events = append(events, o.record(EventAlert, now, "handoff code locked after repeated wrong codes: operators alerted", courierID))
+	}
+	return e.save(ctx, &o, prev, events)
 }
 
 // step moves one of the courier's own orders forward.
@@ -308,6 +344,11 @@ func (e *Engine) step(ctx context.Context, courierID, orderID string, to func(*O
 		return Order{}, fmt.Errorf("%w: order %s", ErrNotYours, orderID)
 	}
 	target, err := to(&o)
+	if errors.Is(err, ErrHandoffCode) {
+		if serr := e.refuseHandoff(ctx, o, courierID); serr != nil {
+			return Order{}, serr
+		}
+	}
 	if err != nil {
 		return Order{}, err
 	}

@@ -128,10 +128,26 @@ func (e *Engine) Tick(ctx context.Context) {
 	e.stats.Rounds++
 	e.expireUnpaid(ctx, now)
 	e.expireOffers(ctx, now)
+	if e.stats.Rounds%30 == 0 {
+		e.forgetAnswers(now)
+	}
 	e.escalate(ctx, now)
 	e.match(ctx, now)
 	e.broadcast(ctx, now)
 	e.stats.LastRound = time.Since(start)
+}
+
+// forgetAnswers drops remembered offer answers once no retry of them can still arrive:
+// after twice the longest offer lifetime.
+func (e *Engine) forgetAnswers(now time.Time) {
+	keep := 2 * max(e.cfg.OfferTTL, e.cfg.CrowdOfferTTL)
+	for _, s := range e.sessions {
+		for id, d := range s.decided {
+			if now.Sub(d.at) > keep {
+				delete(s.decided, id)
+			}
+		}
+	}
 }
 
 // save writes o (whose version was prev) with its events and notifies them.
@@ -139,12 +155,37 @@ func (e *Engine) save(ctx context.Context, o *Order, prev int64, events []Event)
 	o.Version = prev + 1
 	if err := e.store.UpdateOrder(ctx, *o, prev, events); err != nil {
 		o.Version = prev
+		e.resync(ctx, o.ID)
 		return err
 	}
 	for _, ev := range events {
 		e.notify.OrderEvent(*o, ev)
 	}
 	return nil
+}
+
+// resync reloads a queued order after a failed write. The write may have committed with
+// its answer lost, or another instance may have moved the order: either way the store is
+// the truth, so the queue adopts its version, or lets the order go if it left dispatch.
+func (e *Engine) resync(ctx context.Context, id string) {
+	p := e.queue[id]
+	if p == nil {
+		return
+	}
+	o, err := e.store.Order(ctx, id)
+	if err != nil {
+		return // the store is unreachable; the next write will try again
+	}
+	if o.State == Dispatching {
+		p.order = o
+		return
+	}
+	e.dropOffersFor(p, "order changed elsewhere")
+	delete(e.queue, id)
+	if s := e.sessions[o.CourierID]; s != nil && o.State.Active() {
+		s.active[id] = true
+		e.sync(s)
+	}
 }
 
 // Stats are running counters for metrics.

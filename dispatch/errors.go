@@ -16,6 +16,7 @@ var (
 	ErrNotYours      = errors.New("dispatch: order or offer belongs to another courier")
 	ErrOfferGone     = errors.New("dispatch: offer expired, withdrawn or taken")
 	ErrHandoffCode   = errors.New("dispatch: wrong handoff code")
+	ErrHandoffLocked = errors.New("dispatch: too many wrong handoff codes; an operator must resolve the delivery")
 	ErrNotOnline     = errors.New("dispatch: courier is not online")
 	ErrNoPosition    = errors.New("dispatch: courier has no position yet")
 	ErrCourierBusy   = errors.New("dispatch: courier is carrying orders")

@@ -274,6 +274,9 @@ func (e *Engine) release(s *session, orderID string) {
 	delete(s.active, orderID)
 	if len(s.active) == 0 && s.state == courier.Busy {
 		s.state = courier.Available
+		if !s.connected {
+			s.state = courier.Offline
+		}
 	}
 	e.sync(s)
 }

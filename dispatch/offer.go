@@ -50,14 +50,21 @@ type session struct {
 	state     courier.State
 	fix       *courier.Fix
 	connected bool
-	active    map[string]bool // orders assigned and not done
-	offers    map[string]bool // open offer ids
-	reserved  int             // units held by open assign offers
-	decided   map[string]bool // offer id → accepted (true) or declined (false)
+	active    map[string]bool     // orders assigned and not done
+	offers    map[string]bool     // open offer ids
+	reserved  int                 // units held by open assign offers
+	decided   map[string]decision // answered offers, kept a while so answers are idempotent
+}
+
+// decision is a courier's answer to an offer.
+type decision struct {
+	accepted bool
+	orders   []string
+	at       time.Time
 }
 
 func newSession(c courier.Courier) *session {
-	return &session{c: c, state: courier.Offline, active: map[string]bool{}, offers: map[string]bool{}, decided: map[string]bool{}}
+	return &session{c: c, state: courier.Offline, active: map[string]bool{}, offers: map[string]bool{}, decided: map[string]decision{}}
 }
 
 func (s *session) load() int { return len(s.active) + s.reserved }

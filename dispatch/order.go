@@ -134,6 +134,8 @@ type Order struct {
 	Refunded bool `json:"refunded,omitempty"`
 	// HandoffCode is the four-digit code the customer tells the courier at the door.
 	HandoffCode string `json:"handoff_code"`
+	// HandoffFailures counts wrong codes tried; at MaxHandoffAttempts the code is locked.
+	HandoffFailures int `json:"handoff_failures,omitempty"`
 	// TrackToken is the unguessable capability behind the customer's tracking link.
 	TrackToken string `json:"track_token"`
 }

@@ -49,18 +49,22 @@ func (e *Engine) ApplyPayment(ctx context.Context, pe PaymentEvent) (PaymentResu
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	// Applying is idempotent under the lock, so the id is marked only after success: a
-	// failure leaves the event unmarked and the provider's retry applies it.
+	// The lock makes check, apply and mark one step for this engine; the id is marked
+	// only after success, so a failure leaves it unmarked and the provider's retry
+	// applies it.
+	seen, err := e.store.PaymentEventSeen(ctx, pe.ID)
+	if err != nil {
+		return "", err
+	}
+	if seen {
+		return PaymentDuplicate, nil
+	}
 	res, err := e.applyPayment(ctx, pe)
 	if err != nil {
 		return "", err
 	}
-	fresh, err := e.store.MarkPaymentEvent(ctx, pe.ID)
-	if err != nil {
+	if _, err := e.store.MarkPaymentEvent(ctx, pe.ID); err != nil {
 		return "", err
-	}
-	if !fresh {
-		return PaymentDuplicate, nil
 	}
 	return res, nil
 }
@@ -85,7 +89,13 @@ func (e *Engine) applyPayment(ctx context.Context, pe PaymentEvent) (PaymentResu
 				o.ReadyAt = o.ReadyAt.Add(now.Sub(o.CreatedAt)).Truncate(time.Microsecond)
 			}
 			events = append(events, ev)
-		case (o.State == Expired || o.State == Canceled) && !o.RefundRequested:
+		case o.State == Paid && e.queue[o.ID] == nil:
+			// Paid earlier but never queued (the enqueue write failed): queue it now.
+			if err := e.enqueue(ctx, o, now); err != nil {
+				return "", fmt.Errorf("enqueue paid order: %w", err)
+			}
+			return PaymentApplied, nil
+		case (o.State == Expired || o.State == Canceled) && !o.RefundRequested && !o.Refunded:
 			o.RefundRequested = true
 			events = append(events, o.record(EventRefundRequest, now, "paid after "+string(o.State), ""))
 		default:

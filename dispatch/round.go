@@ -54,14 +54,15 @@ func (e *Engine) escalate(ctx context.Context, now time.Time) {
 		default:
 			continue
 		}
-		prev := p.order.Version
-		old := p.order
-		p.order.Escalation = esc
-		ev := p.order.record(t, now, cause, "")
-		if err := e.save(ctx, &p.order, prev, []Event{ev}); err != nil {
-			p.order = old
-			e.log.Warn("escalate", "order", p.order.ID, "err", err)
+		o := p.order
+		prev := o.Version
+		o.Escalation = esc
+		ev := o.record(t, now, cause, "")
+		if err := e.save(ctx, &o, prev, []Event{ev}); err != nil {
+			e.log.Warn("escalate", "order", o.ID, "err", err)
+			continue
 		}
+		p.order = o
 	}
 }
 

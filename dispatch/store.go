@@ -52,6 +52,8 @@ type DirectoryStore interface {
 
 // PaymentLog remembers which payment-provider events were already applied.
 type PaymentLog interface {
+	// PaymentEventSeen reports whether id was already marked.
+	PaymentEventSeen(ctx context.Context, id string) (bool, error)
 	// MarkPaymentEvent records id and reports whether it was new.
 	MarkPaymentEvent(ctx context.Context, id string) (fresh bool, err error)
 }

@@ -220,6 +220,14 @@ func (s *Store) OpenOrders(_ context.Context) ([]dispatch.Order, error) {
 	return out, nil
 }
 
+// PaymentEventSeen reports whether a payment-provider event id was already marked.
+func (s *Store) PaymentEventSeen(_ context.Context, id string) (bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.payments[id]
+	return ok, nil
+}
+
 // MarkPaymentEvent records a payment-provider event id and reports whether it was new.
 func (s *Store) MarkPaymentEvent(_ context.Context, id string) (bool, error) {
 	s.mu.Lock()

@@ -156,12 +156,20 @@ func directoryCases() []storeCase {
 			}
 		}},
 		{"MarkPaymentEvent", func(t *testing.T, s dispatch.Store) {
+			seen, err := s.PaymentEventSeen(t.Context(), "evt_1")
+			ok(t, err)
+			if seen {
+				t.Fatal("evt_1 seen before it was marked")
+			}
 			for i, want := range []bool{true, false, false} {
 				fresh, err := s.MarkPaymentEvent(t.Context(), "evt_1")
 				ok(t, err)
 				if fresh != want {
 					t.Fatalf("call %d for evt_1: fresh = %v, want %v", i, fresh, want)
 				}
+			}
+			if seen, err = s.PaymentEventSeen(t.Context(), "evt_1"); err != nil || !seen {
+				t.Fatalf("evt_1 not seen after marking (err %v)", err)
 			}
 			fresh, err := s.MarkPaymentEvent(t.Context(), "evt_2")
 			ok(t, err)
