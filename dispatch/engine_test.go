@@ -228,12 +228,7 @@ func TestBundleSameShop(t *testing.T) {
 func TestCancelReleasesCourierAndRequestsRefund(t *testing.T) {
 	e := newEnv(t, dispatch.Config{})
 	c := e.courier(courier.Franchise, geo.Offset(paris, 150, 0))
-	o := e.order("shop")
-	e.pay(o)
-	e.tick()
-	if _, err := e.eng.Accept(e.ctx, c, e.rec.offersTo(c)[0].ID); err != nil {
-		t.Fatal(err)
-	}
+	o := e.assigned(c)
 	if x, _ := e.eng.Index().Get(c); x.State != courier.Busy || x.Load != 1 {
 		t.Fatalf("courier %s load %d", x.State, x.Load)
 	}

@@ -153,3 +153,19 @@ func (e *env) get(id string) dispatch.Order {
 }
 
 func (e *env) tick() { e.eng.Tick(e.ctx) }
+
+// assigned creates and pays an order and has courier c, the only candidate, accept it.
+func (e *env) assigned(c string) dispatch.Order {
+	e.t.Helper()
+	o := e.order("shop")
+	e.pay(o)
+	e.tick()
+	offers := e.rec.offersTo(c)
+	if len(offers) == 0 {
+		e.t.Fatalf("courier %s got no offer", c)
+	}
+	if _, err := e.eng.Accept(e.ctx, c, offers[len(offers)-1].ID); err != nil {
+		e.t.Fatal(err)
+	}
+	return o
+}

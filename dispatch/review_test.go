@@ -120,12 +120,7 @@ func TestDuplicatePaymentFailureRecordedOnce(t *testing.T) {
 func TestHandoffCodeLocksAfterRepeatedWrongCodes(t *testing.T) {
 	e := newEnv(t, dispatch.Config{})
 	c := e.courier(courier.Franchise, geo.Offset(paris, 100, 0))
-	o := e.order("shop")
-	e.pay(o)
-	e.tick()
-	if _, err := e.eng.Accept(e.ctx, c, e.rec.offersTo(c)[0].ID); err != nil {
-		t.Fatal(err)
-	}
+	o := e.assigned(c)
 	if _, err := e.eng.PickedUp(e.ctx, c, o.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -156,12 +151,7 @@ func TestHandoffCodeLocksAfterRepeatedWrongCodes(t *testing.T) {
 func TestDisconnectedCourierGoesOfflineWhenItsOrdersEnd(t *testing.T) {
 	e := newEnv(t, dispatch.Config{})
 	c := e.courier(courier.Franchise, geo.Offset(paris, 100, 0))
-	o := e.order("shop")
-	e.pay(o)
-	e.tick()
-	if _, err := e.eng.Accept(e.ctx, c, e.rec.offersTo(c)[0].ID); err != nil {
-		t.Fatal(err)
-	}
+	o := e.assigned(c)
 	e.eng.Disconnect(c)
 	if _, ok := e.eng.Index().Get(c); !ok {
 		t.Fatal("busy courier left the index on disconnect")
