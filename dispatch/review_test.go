@@ -163,3 +163,43 @@ func TestDisconnectedCourierGoesOfflineWhenItsOrdersEnd(t *testing.T) {
 		t.Fatalf("disconnected courier still indexed as %s", x.State)
 	}
 }
+
+func TestRepeatAcceptReturnsThatOffersOrders(t *testing.T) {
+	e := newEnv(t, dispatch.Config{})
+	c := e.courier(courier.Franchise, geo.Offset(paris, 100, 0))
+	first := e.assigned(c)
+	second := e.order("other")
+	e.pay(second)
+	e.tick()
+	offers := e.rec.offersTo(c)
+	if len(offers) != 2 {
+		t.Fatalf("%d offers", len(offers))
+	}
+	if _, err := e.eng.Accept(e.ctx, c, offers[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.eng.Accept(e.ctx, c, offers[0].ID)
+	if err != nil || len(again) != 1 || again[0].ID != first.ID {
+		t.Fatalf("repeat accept of the first offer: %v %+v, want only %s", err, again, first.ID)
+	}
+}
+
+func TestBusyCourierDisconnectWithdrawsOffers(t *testing.T) {
+	e := newEnv(t, dispatch.Config{})
+	c := e.courier(courier.Franchise, geo.Offset(paris, 100, 0))
+	e.assigned(c)
+	o := e.order("other")
+	e.pay(o)
+	e.tick()
+	offers := e.rec.offersTo(c)
+	if len(offers) != 2 {
+		t.Fatalf("%d offers", len(offers))
+	}
+	e.eng.Disconnect(c)
+	if n := e.eng.Snapshot().OpenOffer; n != 0 {
+		t.Fatalf("%d offers open after the courier left", n)
+	}
+	if x, _ := e.eng.Index().Get(c); x.Load != 1 {
+		t.Fatalf("load %d after disconnect, want the one carried order", x.Load)
+	}
+}
