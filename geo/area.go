@@ -108,18 +108,6 @@ func (p Polygon) boxArea() float64 {
 	return h * w
 }
 
-// NewCellSet builds a set from explicit cells; all must share resolution res.
-func NewCellSet(res int, cells []Cell) (CellSet, error) {
-	set := CellSet{res: res, cells: make(map[Cell]struct{}, len(cells))}
-	for _, c := range cells {
-		if !c.Valid() || c.Res() != res {
-			return CellSet{}, fmt.Errorf("%w: %v at resolution %d", ErrInvalidCell, c, res)
-		}
-		set.cells[c] = struct{}{}
-	}
-	return set, nil
-}
-
 // Len returns the number of cells.
 func (s CellSet) Len() int { return len(s.cells) }
 

@@ -90,16 +90,15 @@ func TestPolygonCoverErrors(t *testing.T) {
 	}
 }
 
-func TestNewCellSet(t *testing.T) {
+func TestCellSetMembership(t *testing.T) {
 	a, b := mustCell(t, paris, ZoneRes), mustCell(t, london, ZoneRes)
-	set, err := NewCellSet(ZoneRes, []Cell{a, b, a})
-	if err != nil || set.Len() != 2 || !set.Has(a) || !set.Has(b) || !set.Contains(paris) {
-		t.Fatalf("NewCellSet = %v cells, %v", set.Len(), err)
+	square := Polygon{Offset(paris, -500, -500), Offset(paris, -500, 500), Offset(paris, 500, 500), Offset(paris, 500, -500)}
+	set, err := square.Cover(ZoneRes)
+	if err != nil || !set.Has(a) || set.Has(b) || !set.Contains(paris) || set.Contains(london) || set.Res() != ZoneRes {
+		t.Fatalf("Cover = %v cells, %v", set.Len(), err)
 	}
-	for _, bad := range [][]Cell{{a, mustCell(t, paris, HeatRes)}, {0}, {a, Cell(12345)}} {
-		if _, err := NewCellSet(ZoneRes, bad); !errors.Is(err, ErrInvalidCell) {
-			t.Errorf("NewCellSet(%v) error = %v, want ErrInvalidCell", bad, err)
-		}
+	if n := len(set.Cells()); n != set.Len() {
+		t.Fatalf("Cells() gives %d, Len() %d", n, set.Len())
 	}
 	var zero CellSet
 	if zero.Contains(paris) || zero.Has(a) || zero.Len() != 0 {

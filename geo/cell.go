@@ -3,7 +3,6 @@ package geo
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/uber/h3-go/v4"
 )
@@ -110,23 +109,6 @@ func (c Cell) Boundary() []LatLng {
 		out[i] = LatLng{Lat: v.Lat, Lng: v.Lng}
 	}
 	return out
-}
-
-// InnerRadius returns a radius in metres around the cell's centre inside which every point
-// belongs to the cell: 95 % of the distance from the centre to the nearest edge. A moving
-// point that stays within it needs no new H3 lookup.
-func (c Cell) InnerRadius() float64 {
-	center := c.Center()
-	b := c.Boundary()
-	if len(b) == 0 {
-		return 0
-	}
-	minV := math.Inf(1)
-	for _, v := range b {
-		minV = math.Min(minV, FastDistance(center, v))
-	}
-	// For a hexagon the apothem is cos(30°) of the circumradius; pentagons are rounder.
-	return 0.95 * minV * math.Cos(math.Pi/6)
 }
 
 // Ring returns the cells at exactly grid distance k from c (k = 0 gives c itself).

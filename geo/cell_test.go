@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"math"
-	"math/rand/v2"
 	"testing"
 )
 
@@ -158,45 +156,4 @@ func setOf(cs []Cell) map[Cell]bool {
 		m[c] = true
 	}
 	return m
-}
-
-// TestInnerRadius checks the property the courier index was designed around: every point
-// within InnerRadius of a cell's centre lies in that cell.
-func TestInnerRadius(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	pent, err := ParseCell(pentagon)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cells := []Cell{mustCell(t, paris, IndexRes), mustCell(t, LatLng{0.1, 0.1}, IndexRes),
-		mustCell(t, LatLng{-54.8, -68.3}, IndexRes), mustCell(t, LatLng{70, 25}, IndexRes),
-		mustCell(t, LatLng{-17.8, 179.999}, IndexRes), pent}
-	for range 20 {
-		cells = append(cells, mustCell(t, LatLng{Lat: rng.Float64()*150 - 75, Lng: rng.Float64()*360 - 180}, IndexRes))
-	}
-	for _, c := range cells {
-		centre, r := c.Center(), c.InnerRadius()
-		far := 0.0
-		for _, v := range c.Boundary() {
-			far = max(far, FastDistance(centre, v))
-		}
-		if !(r > 0.5*far && r < far) {
-			t.Errorf("%v: InnerRadius %.1f m, farthest vertex %.1f m", c, r, far)
-			continue
-		}
-		for i := range 10_000 {
-			d := r * math.Sqrt(rng.Float64()) // uniform over the disc...
-			if i%10 == 0 {
-				d = r * 0.9999 // ...and a tenth on its rim
-			}
-			a := rng.Float64() * 2 * math.Pi
-			p := Offset(centre, d*math.Cos(a), d*math.Sin(a))
-			if FastDistance(centre, p) > r {
-				continue
-			}
-			if got := mustCell(t, p, IndexRes); got != c {
-				t.Fatalf("%v: %v is %.1f m from the centre (InnerRadius %.1f) but lies in %v", c, p, FastDistance(centre, p), r, got)
-			}
-		}
-	}
 }

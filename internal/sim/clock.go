@@ -30,11 +30,3 @@ func (c *ScaledClock) Now() time.Time {
 	defer c.mu.Unlock()
 	return c.origin.Add(time.Duration(float64(time.Since(c.start)) * c.factor))
 }
-
-// Factor returns the speed-up.
-func (c *ScaledClock) Factor() float64 { return c.factor }
-
-// Real converts a span of scaled time to wall time.
-func (c *ScaledClock) Real(d time.Duration) time.Duration {
-	return time.Duration(float64(d) / c.factor)
-}
