@@ -44,7 +44,8 @@ type Quote struct {
 	CouriersNearby int `json:"couriers_nearby"`
 }
 
-func (r *OrderRequest) normalize(now time.Time) error {
+// normalize fills defaults (a ready time defaultPrep from now) and validates r.
+func (r *OrderRequest) normalize(now time.Time, defaultPrep time.Duration) error {
 	for _, s := range []struct {
 		name string
 		stop *Stop
@@ -77,7 +78,7 @@ func (r *OrderRequest) normalize(now time.Time) error {
 		return invalid("currency", "must be an ISO 4217 code such as EUR")
 	}
 	if r.ReadyAt.IsZero() {
-		r.ReadyAt = now
+		r.ReadyAt = now.Add(defaultPrep)
 	}
 	if r.ReadyAt.Before(now.Add(-time.Hour)) || r.ReadyAt.After(now.Add(MaxReadyLead)) {
 		return invalid("ready_at", "must be between an hour ago and %s from now", MaxReadyLead)
@@ -98,13 +99,10 @@ func (e *Engine) estimate(r OrderRequest, now time.Time) (Quote, error) {
 	if ready.Before(now) {
 		ready = now
 	}
-	if r.ReadyAt.Equal(now) {
-		ready = now.Add(e.cfg.DefaultPrep)
-	}
 	// Time for a courier to reach the shop: the nearest available one, else a typical
 	// five minutes.
 	reach := 5 * time.Minute
-	near := e.index.Nearest(r.Pickup.Pos, 1, 0, func(x *courier.Entry) bool { return x.State == courier.Available })
+	near := e.index.Nearest(r.Pickup.Pos, 1, 0, available)
 	if len(near) > 0 {
 		reach = e.cfg.Travel.Travel(near[0].Pos, r.Pickup.Pos, near[0].Vehicle.Speed())
 	}
@@ -115,10 +113,13 @@ func (e *Engine) estimate(r OrderRequest, now time.Time) (Quote, error) {
 	ride := e.cfg.Travel.Travel(r.Pickup.Pos, r.Dropoff.Pos, courier.Bicycle.Speed())
 	promised := pickupAt.Add(ride + 2*e.cfg.ServiceTime + e.cfg.PromiseSlack)
 	fee := e.cfg.BaseFeeCents + int64(d/1000*float64(e.cfg.FeePerKmCents))
-	nearby := len(e.index.Within(r.Pickup.Pos, e.cfg.CrowdStartRings, func(x *courier.Entry) bool { return x.State == courier.Available }))
+	nearby := len(e.index.Within(r.Pickup.Pos, e.cfg.CrowdStartRings, available))
 	return Quote{FeeCents: fee, Currency: r.Currency, DistanceM: d, ReadyAt: ready,
 		PromisedAt: promised.Truncate(time.Second), CouriersNearby: nearby}, nil
 }
+
+// available keeps idle online couriers in an index search.
+func available(x *courier.Entry) bool { return x.State == courier.Available }
 
 // covered checks that every point lies in a service area.
 func (e *Engine) covered(pts ...geo.LatLng) error {
@@ -140,7 +141,7 @@ func (e *Engine) covered(pts ...geo.LatLng) error {
 // Quote prices a request without creating anything.
 func (e *Engine) Quote(ctx context.Context, merchantID string, r OrderRequest) (Quote, error) {
 	now := e.clock.Now()
-	if err := r.normalize(now); err != nil {
+	if err := r.normalize(now, e.cfg.DefaultPrep); err != nil {
 		return Quote{}, err
 	}
 	e.mu.Lock()
@@ -151,7 +152,7 @@ func (e *Engine) Quote(ctx context.Context, merchantID string, r OrderRequest) (
 // CreateOrder validates, prices and saves a new order awaiting payment.
 func (e *Engine) CreateOrder(ctx context.Context, merchantID string, r OrderRequest) (Order, error) {
 	now := e.clock.Now().Truncate(time.Microsecond)
-	if err := r.normalize(now); err != nil {
+	if err := r.normalize(now, e.cfg.DefaultPrep); err != nil {
 		return Order{}, err
 	}
 	e.mu.Lock()

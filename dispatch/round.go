@@ -80,9 +80,7 @@ func (e *Engine) broadcast(ctx context.Context, now time.Time) {
 		p := e.queue[id]
 		o := p.order
 		cands := e.index.Within(o.Pickup.Pos, o.Escalation.Ring, func(x *courier.Entry) bool {
-			s := e.sessions[x.ID]
-			return x.Kind == courier.Crowd && (x.State == courier.Available || x.State == courier.Busy) &&
-				x.Spare() >= o.Units && s != nil && s.connected && !p.excluded[x.ID] && p.crowd[x.ID] == ""
+			return x.Kind == courier.Crowd && e.canTake(x, o.Units) && !p.excluded[x.ID] && p.crowd[x.ID] == ""
 		})
 		if len(cands) > e.cfg.CrowdMaxOffers {
 			cands = cands[:e.cfg.CrowdMaxOffers]
@@ -95,6 +93,13 @@ func (e *Engine) broadcast(ctx context.Context, now time.Time) {
 				Candidates: traceCandidates(cands, nil), Outcome: "broadcast to crowd couriers in range"})
 		}
 	}
+}
+
+// canTake reports whether an indexed courier is connected, working and has room for
+// units more. It runs inside index searches, under the engine's lock.
+func (e *Engine) canTake(x *courier.Entry, units int) bool {
+	s := e.sessions[x.ID]
+	return (x.State == courier.Available || x.State == courier.Busy) && x.Spare() >= units && s != nil && s.connected
 }
 
 // match runs the batched franchise assignment: jobs (bundles) × nearby station
@@ -135,10 +140,8 @@ func (e *Engine) assignJobs(ctx context.Context, jobs []*job, now time.Time) []*
 	costs := make([][]float64, len(jobs))
 	for i, j := range jobs {
 		cands[i] = e.index.Nearest(j.pickup, e.cfg.Candidates, 0, func(x *courier.Entry) bool {
-			s := e.sessions[x.ID]
-			return x.Kind == courier.Franchise && x.Station == j.station &&
-				(x.State == courier.Available || x.State == courier.Busy) && x.Spare() >= j.units &&
-				s != nil && s.connected && len(s.offers) == 0 && !j.excluded(x.ID)
+			return x.Kind == courier.Franchise && x.Station == j.station && e.canTake(x, j.units) &&
+				len(e.sessions[x.ID].offers) == 0 && !j.excluded(x.ID)
 		})
 		costs[i] = make([]float64, len(cands[i]))
 		for k, c := range cands[i] {
