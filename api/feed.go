@@ -33,8 +33,7 @@ type FeedConfig struct {
 	// MaxCouriers caps the couriers holding a replay buffer; past it the buffers of
 	// disconnected couriers are dropped, longest idle first [100000].
 	MaxCouriers int
-	// Clock stamps frames and ages buffers [the engine's clock once the Feed is given to
-	// api.New, the wall clock before].
+	// Clock stamps frames and ages buffers; give the engine's clock [the wall clock].
 	Clock dispatch.Clock
 }
 
@@ -73,13 +72,13 @@ type Feed struct {
 	cfg  FeedConfig
 	conn [connStripes]sync.Mutex // see lockCourier
 
-	mu         sync.Mutex
-	clock      dispatch.Clock
-	fixedClock bool
-	couriers   map[string]*courierLog
-	orders     map[string]orderMark // active orders only
-	maxSeq     int64
-	lastSweep  time.Time
+	clock dispatch.Clock // set once by the constructor
+
+	mu        sync.Mutex
+	couriers  map[string]*courierLog
+	orders    map[string]orderMark // active orders only
+	maxSeq    int64
+	lastSweep time.Time
 }
 
 // courierLog is one courier's stream: its seq counter, replay buffer and connection.
@@ -104,9 +103,10 @@ type orderMark struct {
 
 var _ dispatch.Notifier = (*Feed)(nil)
 
-// NewFeed returns a feed publishing on hub with the default FeedConfig. log may be nil.
-func NewFeed(hub *realtime.Hub, log *slog.Logger) *Feed {
-	return NewFeedWith(FeedConfig{}, hub, log)
+// NewFeed returns a feed publishing on hub with the default FeedConfig, stamping frames
+// with clock (the engine's). clock and log may be nil.
+func NewFeed(hub *realtime.Hub, clock dispatch.Clock, log *slog.Logger) *Feed {
+	return NewFeedWith(FeedConfig{Clock: clock}, hub, log)
 }
 
 // NewFeedWith returns a feed publishing on hub; zero cfg fields take their defaults.
@@ -114,21 +114,12 @@ func NewFeedWith(cfg FeedConfig, hub *realtime.Hub, log *slog.Logger) *Feed {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &Feed{hub: hub, log: log, cfg: cfg.withDefaults(), clock: cfg.Clock, fixedClock: cfg.Clock != nil,
+	f := &Feed{hub: hub, log: log, cfg: cfg.withDefaults(), clock: cfg.Clock,
 		couriers: map[string]*courierLog{}, orders: map[string]orderMark{}}
 	if f.clock == nil {
 		f.clock = dispatch.SystemClock{}
 	}
 	return f
-}
-
-// adoptClock makes the feed use c unless FeedConfig.Clock was set.
-func (f *Feed) adoptClock(c dispatch.Clock) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.fixedClock {
-		f.clock = c
-	}
 }
 
 // OrderEvent implements dispatch.Notifier. State changes of an order with a courier go

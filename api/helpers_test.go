@@ -78,7 +78,7 @@ func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 	clock := &testClock{t: testEpoch}
 	store := memory.New()
 	hub := realtime.NewHub()
-	feed := NewFeed(hub, nil)
+	feed := NewFeed(hub, clock, nil)
 	engine := dispatch.New(dispatch.Config{}, store, clock, feed, nil)
 	cfg := Config{AdminToken: testAdminToken, PaymentSecrets: [][]byte{testPaymentSecret}, PublicURL: "https://hb.example"}
 	for _, o := range opts {

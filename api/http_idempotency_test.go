@@ -194,7 +194,7 @@ func TestIdempotencyServerErrorIsNotSaved(t *testing.T) {
 	mem := memory.New()
 	store := &failingStore{Store: mem}
 	clock := &testClock{t: testEpoch}
-	feed := NewFeed(realtime.NewHub(), nil)
+	feed := NewFeed(realtime.NewHub(), clock, nil)
 	engine := dispatch.New(dispatch.Config{}, store, clock, feed, nil)
 	s := New(Config{}, engine, store, mem, feed, nil)
 	defer func() { _ = s.Shutdown(context.Background()) }()

@@ -65,7 +65,6 @@ func New(cfg Config, engine *dispatch.Engine, dir dispatch.DirectoryStore, idem 
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg.withDefaults(), engine: engine, dir: dir, idem: idem, hub: feed.hub, feed: feed, log: log, echo: echo.New()}
-	feed.adoptClock(engine)
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.renderError
 	s.routes()
