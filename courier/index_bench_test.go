@@ -149,41 +149,30 @@ func BenchmarkMoveParallel(b *testing.B) {
 	}
 }
 
-func BenchmarkNearest10(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(sizeName(n), func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(2, uint64(n)))
-			x, _ := cityIndex(b, rng, n)
-			queries := make([]geo.LatLng, 1<<14)
-			for i := range queries {
-				queries[i] = cityPoint(rng)
-			}
-			b.ReportAllocs()
-			clock := startCPU(b)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if got := x.Nearest(queries[i%len(queries)], 10, 0, nil); len(got) != 10 {
-					b.Fatalf("found %d couriers, want 10", len(got))
-				}
-			}
-			b.StopTimer()
-			clock.report(b)
-		})
-	}
-}
+func BenchmarkNearest10(b *testing.B) { benchNearest10(b, 2, nil, nil) }
 
 // BenchmarkNearest10Keep filters as dispatch does: available couriers with spare room,
 // about half of them.
 func BenchmarkNearest10Keep(b *testing.B) {
-	keep := func(e *Entry) bool { return e.State == Available && e.Spare() > 0 }
+	busyHalf := func(x *Index, ids []string) {
+		for i, id := range ids {
+			if i%2 == 0 {
+				_ = x.Update(id, func(e *Entry) { e.State = Busy; e.Load = e.Capacity })
+			}
+		}
+	}
+	benchNearest10(b, 3, busyHalf, func(e *Entry) bool { return e.State == Available && e.Spare() > 0 })
+}
+
+// benchNearest10 times 10-nearest queries from random city points; prepare, if set,
+// changes the index before timing.
+func benchNearest10(b *testing.B, seed uint64, prepare func(*Index, []string), keep func(*Entry) bool) {
 	for _, n := range benchSizes {
 		b.Run(sizeName(n), func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(3, uint64(n)))
+			rng := rand.New(rand.NewPCG(seed, uint64(n)))
 			x, ids := cityIndex(b, rng, n)
-			for i, id := range ids {
-				if i%2 == 0 {
-					_ = x.Update(id, func(e *Entry) { e.State = Busy; e.Load = e.Capacity })
-				}
+			if prepare != nil {
+				prepare(x, ids)
 			}
 			queries := make([]geo.LatLng, 1<<14)
 			for i := range queries {
