@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -37,15 +38,11 @@ func (e *Engine) Connect(ctx context.Context, courierID string) (CourierView, er
 }
 
 func (e *Engine) view(ctx context.Context, s *session) (CourierView, error) {
-	v := CourierView{Courier: s.c, State: s.state, Orders: []Order{}, Offers: []Offer{}}
-	for id := range s.active {
-		o, err := e.store.Order(ctx, id)
-		if err != nil {
-			return CourierView{}, err
-		}
-		v.Orders = append(v.Orders, o)
+	orders, err := e.ordersOf(ctx, slices.Collect(maps.Keys(s.active)))
+	if err != nil {
+		return CourierView{}, err
 	}
-	slices.SortFunc(v.Orders, func(a, b Order) int { return strings.Compare(a.ID, b.ID) })
+	v := CourierView{Courier: s.c, State: s.state, Orders: orders, Offers: []Offer{}}
 	for id := range s.offers {
 		v.Offers = append(v.Offers, *e.offers[id])
 	}
@@ -100,11 +97,7 @@ func (e *Engine) Locate(ctx context.Context, courierID string, f courier.Fix) er
 		}
 	}
 	if len(s.active) > 0 {
-		ids := make([]string, 0, len(s.active))
-		for id := range s.active {
-			ids = append(ids, id)
-		}
-		e.notify.CourierMoved(courierID, f.Pos, ids)
+		e.notify.CourierMoved(courierID, f.Pos, slices.Collect(maps.Keys(s.active)))
 	}
 	return nil
 }
@@ -220,9 +213,9 @@ func (e *Engine) Accept(ctx context.Context, courierID, offerID string) ([]Order
 	return out, nil
 }
 
-// ordersOf reads orders by id.
+// ordersOf reads orders by id, sorted by id (never nil).
 func (e *Engine) ordersOf(ctx context.Context, ids []string) ([]Order, error) {
-	var out []Order
+	out := make([]Order, 0, len(ids))
 	for _, id := range ids {
 		o, err := e.store.Order(ctx, id)
 		if err != nil {
