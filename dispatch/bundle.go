@@ -3,7 +3,6 @@ package dispatch
 import (
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/courier"
@@ -41,100 +40,95 @@ func (j *job) add(p *pending) {
 	}
 }
 
-// bundle groups open orders into jobs: orders of one shop and station whose ready times
-// lie within BundleWindow share a job, up to MaxBundle orders, as long as delivering them
-// in sequence by bicycle still keeps every promise.
-func (e *Engine) bundle(open []*pending, now time.Time) []*job {
-	slices.SortFunc(open, func(a, b *pending) int {
-		if c := strings.Compare(a.order.StationID+"\x00"+a.order.ShopID, b.order.StationID+"\x00"+b.order.ShopID); c != 0 {
-			return c
-		}
-		if c := a.order.ReadyAt.Compare(b.order.ReadyAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.order.ID, b.order.ID)
-	})
-	var jobs []*job
-	var cur *job
-	for _, p := range open {
-		if cur != nil && e.fits(cur, p, now) {
-			cur.add(p)
-			continue
-		}
-		cur = e.single(p)
-		jobs = append(jobs, cur)
-	}
-	return jobs
-}
-
-// fits reports whether p may join j.
-func (e *Engine) fits(j *job, p *pending, now time.Time) bool {
+// joinable reports whether p may join j at all: same shop and station, room in the
+// bundle and the bag, ready times close together.
+func (e *Engine) joinable(j *job, p *pending) bool {
 	first := j.orders[0].order
-	if p.order.ShopID != first.ShopID || p.order.StationID != first.StationID ||
-		len(j.orders) >= e.cfg.MaxBundle || p.order.ReadyAt.Sub(j.ready) > e.cfg.BundleWindow ||
-		j.units+p.order.Units > courier.MaxCapacity {
-		return false
-	}
-	trial := &job{orders: slices.Clone(j.orders), station: j.station, pickup: j.pickup, ready: j.ready, units: j.units}
-	trial.add(p)
-	pickupAt := trial.ready
-	if reach := now.Add(5 * time.Minute); reach.After(pickupAt) {
-		pickupAt = reach
-	}
-	late, _ := e.route(trial, pickupAt, courier.Bicycle.Speed())
-	return late == 0
+	return p.order.ShopID == first.ShopID && p.order.StationID == first.StationID &&
+		len(j.orders) < e.cfg.MaxBundle && j.units+p.order.Units <= courier.MaxCapacity &&
+		p.order.ReadyAt.Sub(j.ready).Abs() <= e.cfg.BundleWindow
 }
 
-// route plans the drop-offs of j in nearest-next order from the pickup, starting at
-// pickupAt, and returns the total lateness against the promises and the finish time.
-func (e *Engine) route(j *job, pickupAt time.Time, speed float64) (late time.Duration, done time.Time) {
-	t := pickupAt.Add(e.cfg.ServiceTime)
+// with returns a copy of j with p added, its drop-offs sequenced.
+func (e *Engine) with(j *job, p *pending) *job {
+	n := &job{orders: slices.Clone(j.orders), station: j.station, pickup: j.pickup, ready: j.ready, units: j.units}
+	n.add(p)
+	e.sequence(n)
+	return n
+}
+
+// sequence orders a bundle's drop-offs nearest-next from the shop.
+func (e *Engine) sequence(j *job) {
 	at := j.pickup
-	left := slices.Clone(j.orders)
-	for len(left) > 0 {
-		best, bestD := 0, math.Inf(1)
-		for i, p := range left {
-			if d := geo.FastDistance(at, p.order.Dropoff.Pos); d < bestD {
-				best, bestD = i, d
+	for i := range j.orders {
+		best, bestD := i, math.Inf(1)
+		for k := i; k < len(j.orders); k++ {
+			if d := geo.FastDistance(at, j.orders[k].order.Dropoff.Pos); d < bestD {
+				best, bestD = k, d
 			}
 		}
-		p := left[best]
-		t = t.Add(e.cfg.Travel.Travel(at, p.order.Dropoff.Pos, speed))
-		if t.After(p.order.PromisedAt) {
-			late += t.Sub(p.order.PromisedAt)
-		}
-		t = t.Add(e.cfg.ServiceTime)
-		at = p.order.Dropoff.Pos
-		left = slices.Delete(left, best, best+1)
+		j.orders[i], j.orders[best] = j.orders[best], j.orders[i]
+		at = j.orders[i].order.Dropoff.Pos
 	}
-	return late, t
 }
 
-// cost is the price of giving job j to candidate c now, in seconds: travel to the pickup,
-// weighted idle wait for the goods, weighted lateness against the promises, and a penalty
-// per order the courier already carries. ok is false when c cannot reach the shop in time.
-func (e *Engine) cost(j *job, c courier.Candidate, now time.Time) (float64, bool) {
-	speed := c.Vehicle.Speed()
-	reach := e.cfg.Travel.Travel(c.Pos, j.pickup, speed)
-	if reach > e.cfg.MaxPickupTravel {
-		return 0, false
+// route returns the drop-off time of each order of j, in j's sequence, for a pickup at
+// pickupAt. Half the service time is spent before each event and half after.
+func (e *Engine) route(j *job, pickupAt time.Time, speed float64) []time.Time {
+	half := e.half()
+	t := pickupAt.Add(half)
+	at := j.pickup
+	out := make([]time.Time, len(j.orders))
+	for i, p := range j.orders {
+		t = t.Add(e.cfg.Travel.Travel(at, p.order.Dropoff.Pos, speed) + half)
+		out[i] = t
+		t = t.Add(half)
+		at = p.order.Dropoff.Pos
 	}
-	arrive := now.Add(reach)
-	pickupAt := arrive
-	if j.ready.After(pickupAt) {
-		pickupAt = j.ready
+	return out
+}
+
+// slot is a courier that can start a new trip: when and where it will be free.
+type slot struct {
+	s   *session
+	at  time.Time
+	pos geo.LatLng
+}
+
+// plan is one priced (job, courier) pair.
+type plan struct {
+	cost float64
+	// leave is when the courier has to set off for the shop: when it is free, or later
+	// if it would otherwise wait for the goods.
+	leave time.Time
+}
+
+// price plans job j for the courier in slot sl, in seconds of cost: the courier's travel
+// to the shop, its weighted idle wait there, each order's weighted delay over its
+// fastest possible delivery, and weighted lateness against the promises. ok is false when
+// the courier cannot take it: too far, or the pickup would fall after its shift.
+func (e *Engine) price(j *job, sl slot, now time.Time) (plan, bool) {
+	speed := sl.s.c.Vehicle.Speed()
+	reach := e.cfg.Travel.Travel(sl.pos, j.pickup, speed)
+	if reach > e.cfg.MaxPickupTravel {
+		return plan{}, false
+	}
+	half := e.half()
+	depart := later(now, sl.at)
+	arrive := depart.Add(reach + half)
+	pickupAt := later(j.ready, arrive)
+	if !sl.s.shiftEnd.IsZero() && pickupAt.After(sl.s.shiftEnd) {
+		return plan{}, false
+	}
+	var delay, late time.Duration
+	for i, at := range e.route(j, pickupAt, speed) {
+		o := j.orders[i].order
+		best := later(o.ReadyAt, now).Add(2*half + e.cfg.Travel.Travel(j.pickup, o.Dropoff.Pos, speed))
+		delay += max(0, at.Sub(best))
+		late += max(0, at.Sub(o.PromisedAt))
 	}
 	wait := pickupAt.Sub(arrive)
-	var late time.Duration
-	if len(j.orders) == 1 {
-		p := j.orders[0].order
-		drop := pickupAt.Add(e.cfg.ServiceTime + e.cfg.Travel.Travel(j.pickup, p.Dropoff.Pos, speed))
-		if drop.After(p.PromisedAt) {
-			late = drop.Sub(p.PromisedAt)
-		}
-	} else {
-		late, _ = e.route(j, pickupAt, speed)
-	}
-	return reach.Seconds() + e.cfg.WaitWeight*wait.Seconds() + e.cfg.LateWeight*late.Seconds() +
-		e.cfg.LoadCost*float64(c.Load), true
+	cost := reach.Seconds() + e.cfg.WaitWeight*wait.Seconds() + e.cfg.DelayWeight*delay.Seconds() +
+		e.cfg.LateWeight*late.Seconds()
+	return plan{cost: cost, leave: later(depart, j.ready.Add(-reach-half))}, true
 }

@@ -54,10 +54,18 @@ type Config struct {
 	CourierShare int64
 	// Travel estimates trip times [geo.Detour{}].
 	Travel geo.TravelModel
-	// Weights of the matching cost, in seconds of cost per second of each term:
-	// courier idle wait at the shop [0.5], lateness against the promise [3], and per
-	// order already carried [600 s per order].
-	WaitWeight, LateWeight, LoadCost float64
+	// CommitLead is how far ahead a planned match is committed: the round offers a job
+	// only when its courier must set off within CommitLead to reach the shop by the ready
+	// time; other matches are planned again next round, with whatever changed [1m].
+	CommitLead time.Duration
+	// ChainHorizon lets a courier still on a trip be planned for a next one if it will be
+	// free within this time; the next trip starts where its last drop-off ends [20m].
+	ChainHorizon time.Duration
+	// Weights of the matching cost, in seconds of cost per second of each term (the
+	// courier's travel to the shop counts 1): courier idle wait at the shop [0.5], each
+	// order's delay over its fastest possible delivery [1], and lateness against the
+	// promise [3].
+	WaitWeight, DelayWeight, LateWeight float64
 	// TraceOrders is how many orders' dispatch traces are kept [10000].
 	TraceOrders int
 }
@@ -111,9 +119,11 @@ func (c Config) withDefaults() Config {
 	if c.Travel == nil {
 		c.Travel = geo.Detour{}
 	}
+	setD(&c.CommitLead, time.Minute)
+	setD(&c.ChainHorizon, 20*time.Minute)
 	setF(&c.WaitWeight, 0.5)
+	setF(&c.DelayWeight, 1)
 	setF(&c.LateWeight, 3)
-	setF(&c.LoadCost, 600)
 	setI(&c.TraceOrders, 10000)
 	return c
 }

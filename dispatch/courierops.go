@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/courier"
 )
@@ -186,6 +187,15 @@ func (e *Engine) Accept(ctx context.Context, courierID, offerID string) ([]Order
 			d.orders = append(d.orders, o.ID)
 		}
 		s.decided[offerID] = d
+		kept := *of
+		kept.OrderIDs, kept.Dropoffs = nil, nil
+		for i, id := range of.OrderIDs {
+			if slices.Contains(d.orders, id) {
+				kept.OrderIDs = append(kept.OrderIDs, id)
+				kept.Dropoffs = append(kept.Dropoffs, of.Dropoffs[i])
+			}
+		}
+		e.addTrip(s, &kept, now)
 		s.state = courier.Busy
 		e.sync(s)
 		e.stats.OffersAccepted++
@@ -353,9 +363,26 @@ func (e *Engine) step(ctx context.Context, courierID, orderID string, to func(*O
 	if err := e.save(ctx, &o, prev, []Event{ev}); err != nil {
 		return Order{}, err
 	}
+	if o.State == PickedUp {
+		e.tripPicked(s, orderID, ev.At)
+	}
 	if o.State == Delivered {
 		e.stats.OrdersDelivered++
-		e.release(s, orderID)
+		e.release(s, orderID, true)
 	}
 	return o, nil
+}
+
+// SetShiftEnd tells the engine when a connected courier's shift ends: no pickup is
+// planned for it after that time, though drop-offs may finish later. The zero time
+// clears it.
+func (e *Engine) SetShiftEnd(courierID string, end time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.session(courierID)
+	if err != nil {
+		return err
+	}
+	s.shiftEnd = end
+	return nil
 }

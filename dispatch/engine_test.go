@@ -2,6 +2,7 @@ package dispatch_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -206,12 +207,11 @@ func TestCrowdBroadcastWidensAndFirstAcceptWins(t *testing.T) {
 	}
 }
 
-func TestBundleSameShop(t *testing.T) {
+func TestBundleWhenCouriersAreShort(t *testing.T) {
 	e := newEnv(t, dispatch.Config{})
 	c := e.courier(courier.Franchise, geo.Offset(paris, 150, 0))
 	o1, o2 := e.order("pizza"), e.order("pizza")
-	other := e.order("sushi")
-	for _, o := range []dispatch.Order{o1, o2, other} {
+	for _, o := range []dispatch.Order{o1, o2} {
 		e.pay(o)
 	}
 	e.tick()
@@ -220,8 +220,38 @@ func TestBundleSameShop(t *testing.T) {
 		t.Fatalf("%d offers", len(offers))
 	}
 	ids := offers[0].OrderIDs
-	if len(ids) != 2 || !(ids[0] == o1.ID || ids[1] == o1.ID) || !(ids[0] == o2.ID || ids[1] == o2.ID) {
+	if len(ids) != 2 || !slices.Contains(ids, o1.ID) || !slices.Contains(ids, o2.ID) {
 		t.Fatalf("bundle %v, want the two pizza orders", ids)
+	}
+}
+
+func TestNoBundleWhenEachOrderHasACourier(t *testing.T) {
+	e := newEnv(t, dispatch.Config{})
+	a := e.courier(courier.Franchise, geo.Offset(paris, 150, 0))
+	b := e.courier(courier.Franchise, geo.Offset(paris, -150, 0))
+	o1, o2 := e.order("pizza"), e.order("pizza")
+	for _, o := range []dispatch.Order{o1, o2} {
+		e.pay(o)
+	}
+	e.tick()
+	for _, c := range []string{a, b} {
+		offers := e.rec.offersTo(c)
+		if len(offers) != 1 || len(offers[0].OrderIDs) != 1 {
+			t.Fatalf("courier %s offers %+v, want one single-order offer each", c, offers)
+		}
+	}
+}
+
+func TestNoBundleAcrossShops(t *testing.T) {
+	e := newEnv(t, dispatch.Config{})
+	c := e.courier(courier.Franchise, geo.Offset(paris, 150, 0))
+	pizza, sushi := e.order("pizza"), e.order("sushi")
+	e.pay(pizza)
+	e.pay(sushi)
+	e.tick()
+	offers := e.rec.offersTo(c)
+	if len(offers) != 1 || len(offers[0].OrderIDs) != 1 {
+		t.Fatalf("offers %+v, want one order of one shop", offers)
 	}
 }
 

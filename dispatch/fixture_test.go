@@ -124,10 +124,17 @@ func (e *env) courier(kind courier.Kind, p geo.LatLng) string {
 	return c.ID
 }
 
-// order creates an order from the shop to a drop-off north-east of it.
+// order creates an order from the shop to a drop-off north-east of it, ready now (so the
+// round that matches it commits at once).
 func (e *env) order(shop string) dispatch.Order {
 	e.t.Helper()
-	o, err := e.eng.CreateOrder(e.ctx, "mer_1", dispatch.OrderRequest{ShopID: shop,
+	return e.orderReady(shop, e.clock.Now())
+}
+
+// orderReady is order with the goods ready at the given time.
+func (e *env) orderReady(shop string, ready time.Time) dispatch.Order {
+	e.t.Helper()
+	o, err := e.eng.CreateOrder(e.ctx, "mer_1", dispatch.OrderRequest{ShopID: shop, ReadyAt: ready,
 		Pickup: dispatch.Stop{Pos: e.shop}, Dropoff: dispatch.Stop{Pos: geo.Offset(e.shop, 800, 600)}, ValueCents: 1500})
 	if err != nil {
 		e.t.Fatal(err)

@@ -265,14 +265,16 @@ func (e *Engine) forget(o Order) {
 		delete(e.queue, o.ID)
 	}
 	if s := e.sessions[o.CourierID]; s != nil {
-		e.release(s, o.ID)
+		e.release(s, o.ID, false)
 	}
 	e.stats.OrdersCanceled++
 }
 
-// release frees a courier of an order it no longer carries.
-func (e *Engine) release(s *session, orderID string) {
+// release frees a courier of an order it no longer carries: delivered (done) or
+// canceled.
+func (e *Engine) release(s *session, orderID string, done bool) {
 	delete(s.active, orderID)
+	e.tripDropped(s, orderID, e.clock.Now(), done)
 	if len(s.active) == 0 && s.state == courier.Busy {
 		s.state = courier.Available
 		if !s.connected {

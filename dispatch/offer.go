@@ -54,6 +54,9 @@ type session struct {
 	offers    map[string]bool     // open offer ids
 	reserved  int                 // units held by open assign offers
 	decided   map[string]decision // answered offers, kept a while so answers are idempotent
+	trips     []*trip             // accepted jobs not yet finished, in the order they are done
+	mark      mark                // where and when the next leg starts
+	shiftEnd  time.Time           // no pickup after this time (zero: no shift end known)
 }
 
 // decision is a courier's answer to an offer.

@@ -144,7 +144,10 @@ func (e *Engine) enqueue(ctx context.Context, o Order, now time.Time) error {
 		if o.StationID == "" {
 			o.Escalation = Escalation{Phase: PhaseCrowd, Ring: e.cfg.CrowdStartRings, NextStepAt: now.Add(e.cfg.CrowdStep)}
 		} else {
-			o.Escalation = Escalation{Phase: PhaseFranchise, NextStepAt: now.Add(e.window(o.StationID))}
+			// The station's window opens when a courier could first be needed: a
+			// pre-order is not broadcast to the crowd hours before it is ready.
+			opens := later(now, o.ReadyAt.Add(-e.cfg.MaxPickupTravel))
+			o.Escalation = Escalation{Phase: PhaseFranchise, NextStepAt: opens.Add(e.window(o.StationID))}
 		}
 		if err := e.save(ctx, &o, prev, []Event{ev}); err != nil {
 			return err

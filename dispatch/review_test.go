@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/courier"
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
@@ -165,7 +166,8 @@ func TestDisconnectedCourierGoesOfflineWhenItsOrdersEnd(t *testing.T) {
 }
 
 func TestRepeatAcceptReturnsThatOffersOrders(t *testing.T) {
-	e := newEnv(t, dispatch.Config{})
+	// A long commit lead offers the chained trip now rather than when the first ends.
+	e := newEnv(t, dispatch.Config{CommitLead: time.Hour})
 	c := e.courier(courier.Franchise, geo.Offset(paris, 100, 0))
 	first := e.assigned(c)
 	second := e.order("other")
@@ -185,7 +187,8 @@ func TestRepeatAcceptReturnsThatOffersOrders(t *testing.T) {
 }
 
 func TestBusyCourierDisconnectWithdrawsOffers(t *testing.T) {
-	e := newEnv(t, dispatch.Config{})
+	// A long commit lead offers the chained trip now rather than when the first ends.
+	e := newEnv(t, dispatch.Config{CommitLead: time.Hour})
 	c := e.courier(courier.Franchise, geo.Offset(paris, 100, 0))
 	e.assigned(c)
 	o := e.order("other")

@@ -2,7 +2,9 @@ package dispatch
 
 import (
 	"context"
+	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/courier"
@@ -102,53 +104,57 @@ func (e *Engine) canTake(x *courier.Entry, units int) bool {
 	return (x.State == courier.Available || x.State == courier.Busy) && x.Spare() >= units && s != nil && s.connected
 }
 
-// match runs the batched franchise assignment: jobs (bundles) × nearby station
-// couriers, min-cost assignment, one confirm-offer per matched courier.
+// match runs the batched franchise assignment: every open order × the station couriers
+// that are free now or soon, min-cost assignment, then bundling of orders left without a
+// courier into a matched trip from the same shop, then a confirm-offer for each match
+// whose courier has to set off now. Open orders stay open to their station's couriers
+// after the crowd broadcast starts.
 func (e *Engine) match(ctx context.Context, now time.Time) {
-	var open []*pending
+	var jobs []*job
 	for _, p := range e.queue {
-		if p.order.Escalation.Phase == PhaseFranchise && p.assign == "" {
-			open = append(open, p)
+		if p.order.StationID != "" && p.assign == "" {
+			jobs = append(jobs, e.single(p))
 		}
 	}
-	if len(open) == 0 {
+	if len(jobs) == 0 {
 		return
 	}
-	jobs := e.bundle(open, now)
-	left := e.assignJobs(ctx, jobs, now)
-	// Bundles nobody could take are retried as single orders.
-	var singles []*job
-	for _, j := range left {
-		if len(j.orders) > 1 {
-			for _, p := range j.orders {
-				singles = append(singles, e.single(p))
-			}
-		}
-	}
-	e.assignJobs(ctx, singles, now)
+	slices.SortFunc(jobs, func(a, b *job) int { return strings.Compare(a.orders[0].order.ID, b.orders[0].order.ID) })
+	picks := e.solve(jobs, e.soonFree(now), now)
+	e.merge(picks, now)
+	e.commit(ctx, picks, now)
 }
 
-// assignJobs solves one assignment and sends the offers; it returns the unmatched jobs.
-func (e *Engine) assignJobs(ctx context.Context, jobs []*job, now time.Time) []*job {
-	if len(jobs) == 0 {
-		return nil
-	}
+// pick is the round's decision for one job.
+type pick struct {
+	own    *pending // the order this row was made for
+	j      *job
+	cands  []courier.Candidate // considered, for the trace
+	costs  []float64
+	ok     bool // matched to cand
+	cand   courier.Candidate
+	sl     slot
+	pl     plan
+	merged *pick // the trip this order joined
+}
+
+// solve prices every job against its candidates and solves one min-cost assignment.
+func (e *Engine) solve(jobs []*job, soon *courier.Index, now time.Time) []*pick {
 	col := map[string]int{}
 	var cols []courier.Candidate
+	var colSlot []slot
 	var edges []assign.Edge
-	cands := make([][]courier.Candidate, len(jobs))
-	costs := make([][]float64, len(jobs))
+	picks := make([]*pick, len(jobs))
+	plans := map[[2]int]plan{}
 	for i, j := range jobs {
-		cands[i] = e.index.Nearest(j.pickup, e.cfg.Candidates, 0, func(x *courier.Entry) bool {
-			return x.Kind == courier.Franchise && x.Station == j.station && e.canTake(x, j.units) &&
-				len(e.sessions[x.ID].offers) == 0 && !j.excluded(x.ID)
-		})
-		costs[i] = make([]float64, len(cands[i]))
-		for k, c := range cands[i] {
-			cost, ok := e.cost(j, c, now)
-			costs[i][k] = cost
+		cands, slots := e.candidates(j, soon)
+		pk := &pick{own: j.orders[0], j: j, cands: cands, costs: make([]float64, len(cands))}
+		picks[i] = pk
+		for k, c := range cands {
+			pl, ok := e.price(j, slots[k], now)
+			pk.costs[k] = pl.cost
 			if !ok {
-				costs[i][k] = -1
+				pk.costs[k] = -1
 				continue
 			}
 			ci, seen := col[c.ID]
@@ -156,35 +162,124 @@ func (e *Engine) assignJobs(ctx context.Context, jobs []*job, now time.Time) []*
 				ci = len(cols)
 				col[c.ID] = ci
 				cols = append(cols, c)
+				colSlot = append(colSlot, slots[k])
 			}
-			edges = append(edges, assign.Edge{Row: i, Col: ci, Cost: cost})
+			if old, dup := plans[[2]int{i, ci}]; dup && old.cost <= pl.cost {
+				continue
+			}
+			plans[[2]int{i, ci}] = pl
+			edges = append(edges, assign.Edge{Row: i, Col: ci, Cost: pl.cost})
 		}
 	}
-	match := assign.Solve(nil)
-	if len(edges) > 0 {
-		match = assign.SolveSparse(len(jobs), len(cols), edges)
+	if len(edges) == 0 {
+		return picks
 	}
-	var left []*job
-	for i, j := range jobs {
-		m := -1
-		if i < len(match) {
-			m = match[i]
+	for i, m := range assign.SolveSparse(len(jobs), len(cols), edges) {
+		if m >= 0 {
+			pk := picks[i]
+			pk.ok, pk.cand, pk.sl, pk.pl = true, cols[m], colSlot[m], plans[[2]int{i, m}]
 		}
+	}
+	return picks
+}
+
+// merge bundles: each order the assignment left without a courier joins the matched
+// trip from its shop where it adds the least cost, if the courier can still take it.
+func (e *Engine) merge(picks []*pick, now time.Time) {
+	byShop := map[string][]*pick{}
+	for _, pk := range picks {
+		if pk.ok {
+			byShop[pk.j.orders[0].order.ShopID] = append(byShop[pk.j.orders[0].order.ShopID], pk)
+		}
+	}
+	for _, u := range picks {
+		if u.ok {
+			continue
+		}
+		p := u.own
+		var best *pick
+		var bestJob *job
+		var bestPlan plan
+		extra := math.Inf(1)
+		for _, m := range byShop[p.order.ShopID] {
+			if !e.joinable(m.j, p) || p.excluded[m.cand.ID] || m.sl.s.c.Capacity < m.j.units+p.order.Units {
+				continue
+			}
+			nj := e.with(m.j, p)
+			pl, ok := e.price(nj, m.sl, now)
+			if ok && pl.cost-m.pl.cost < extra {
+				best, bestJob, bestPlan, extra = m, nj, pl, pl.cost-m.pl.cost
+			}
+		}
+		if best != nil {
+			best.j, best.pl = bestJob, bestPlan
+			u.merged = best
+		}
+	}
+}
+
+// commit sends a confirm-offer for each match whose courier must set off within
+// CommitLead, and records every order's round in its trace.
+func (e *Engine) commit(ctx context.Context, picks []*pick, now time.Time) {
+	for _, pk := range picks {
 		winner := ""
 		outcome := "no franchise courier of the station can take it this round"
-		if m >= 0 {
-			c := cols[m]
-			winner = c.ID
+		switch {
+		case pk.merged != nil:
+			winner = pk.merged.cand.ID
+			outcome = "no courier of its own this round: bundled into this courier's trip from the same shop"
+		case !pk.ok:
+		case pk.pl.leave.After(now.Add(e.cfg.CommitLead)):
+			winner = pk.cand.ID
+			outcome = "planned for this courier, who need not set off yet: held for the next round"
+		default:
+			winner = pk.cand.ID
 			outcome = "lowest total cost in the round's assignment; confirm-offer sent"
-			of := e.newOffer(OfferAssign, e.sessions[c.ID], j.orders, now, e.cfg.OfferTTL, c.Pos)
-			e.recordOn(ctx, of.OrderIDs, EventOfferSent, "offer "+of.ID+" sent for confirmation", c.ID)
-		} else {
-			left = append(left, j)
+			of := e.newOffer(OfferAssign, pk.sl.s, pk.j.orders, now, e.cfg.OfferTTL, pk.cand.Pos)
+			e.recordOn(ctx, of.OrderIDs, EventOfferSent, "offer "+of.ID+" sent for confirmation", pk.cand.ID)
 		}
-		for _, p := range j.orders {
-			e.traces.add(p.order.ID, TraceRound{At: now, Phase: PhaseFranchise, Bundle: len(j.orders),
-				Candidates: traceCandidates(cands[i], costs[i]), Winner: winner, Outcome: outcome})
+		e.traces.add(pk.own.order.ID, TraceRound{At: now, Phase: PhaseFranchise, Bundle: len(pk.j.orders),
+			Candidates: traceCandidates(pk.cands, pk.costs), Winner: winner, Outcome: outcome})
+	}
+}
+
+// soonFree indexes the franchise couriers that are on a trip, have none queued after it,
+// and will be free within ChainHorizon, at the place their trip ends.
+func (e *Engine) soonFree(now time.Time) *courier.Index {
+	x := courier.NewIndex()
+	for _, s := range e.sessions {
+		if !s.connected || s.c.Kind != courier.Franchise || len(s.trips) != 1 || len(s.offers) > 0 {
+			continue
+		}
+		at, pos := e.freeAt(s, now)
+		if at.Sub(now) > e.cfg.ChainHorizon {
+			continue
+		}
+		_ = x.Put(courier.Entry{ID: s.c.ID, Kind: s.c.Kind, Station: s.c.StationID, Vehicle: s.c.Vehicle,
+			Capacity: s.c.Capacity, State: courier.Busy, Pos: pos, Seen: at})
+	}
+	return x
+}
+
+// candidates finds the couriers that could take j: idle ones near the shop from the
+// live index and, from soon, busy ones whose current trip ends near it.
+func (e *Engine) candidates(j *job, soon *courier.Index) ([]courier.Candidate, []slot) {
+	idle := e.index.Nearest(j.pickup, e.cfg.Candidates, 0, func(x *courier.Entry) bool {
+		s := e.sessions[x.ID]
+		return x.Kind == courier.Franchise && x.Station == j.station && x.State == courier.Available &&
+			s != nil && s.connected && len(s.trips) == 0 && len(s.offers) == 0 &&
+			x.Capacity >= j.units && !j.excluded(x.ID)
+	})
+	busy := soon.Nearest(j.pickup, e.cfg.Candidates, 0, func(x *courier.Entry) bool {
+		return x.Station == j.station && x.Capacity >= j.units && !j.excluded(x.ID) && len(e.sessions[x.ID].offers) == 0
+	})
+	cands := append(idle, busy...)
+	slots := make([]slot, len(cands))
+	for i, c := range cands {
+		slots[i] = slot{s: e.sessions[c.ID], at: c.Seen, pos: c.Pos}
+		if i < len(idle) {
+			slots[i].at = time.Time{}
 		}
 	}
-	return left
+	return cands, slots
 }
