@@ -125,11 +125,11 @@ func (k *checker) event(r *route, kind eventKind, place string, t int, name stri
 	}
 	s := r.stops[j]
 	if early || 2*(t-s.arrive) < kind.service {
-		k.add(kind.beforeArrival, "%s: %s at %d, courier %s arrives at %s at %d (+ half of %d service minutes)",
+		k.add(kind.beforeArrival, "%s: %s at %d, but courier %s arrives at %s at %d and needs half of the %d service minutes before it",
 			name, kind.what, t, r.courier.ID, place, s.arrive, kind.service)
 	}
 	if !s.last && 2*(s.leave-t) < kind.service {
-		k.add(kind.departDuring, "%s: %s at %d, courier %s leaves %s at %d (half of %d service minutes after)",
+		k.add(kind.departDuring, "%s: %s at %d, but courier %s leaves %s at %d, before half of the %d service minutes after it",
 			name, kind.what, t, r.courier.ID, place, s.leave, kind.service)
 	}
 	return j
