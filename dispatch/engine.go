@@ -55,6 +55,7 @@ type Engine struct {
 	notify Notifier
 	log    *slog.Logger
 	index  *courier.Index
+	soon   *courier.Index // couriers free soon, where their trip ends (rebuilt each round)
 	filter courier.Filter
 
 	mu       sync.Mutex
@@ -84,6 +85,7 @@ func New(cfg Config, store Store, clock Clock, notify Notifier, log *slog.Logger
 	return &Engine{
 		cfg: cfg, store: store, clock: clock, notify: notify, log: log,
 		index:    courier.NewIndex(),
+		soon:     courier.NewIndex(),
 		queue:    map[string]*pending{},
 		unpaid:   map[string]time.Time{},
 		offers:   map[string]*Offer{},

@@ -37,10 +37,7 @@ func (e *Engine) half() time.Duration { return e.cfg.ServiceTime / 2 }
 // do starts its first leg from where it is, now.
 func (e *Engine) addTrip(s *session, of *Offer, now time.Time) {
 	if len(s.trips) == 0 {
-		s.mark = mark{pos: of.Pickup.Pos, at: now}
-		if s.fix != nil {
-			s.mark.pos = s.fix.Pos
-		}
+		s.mark.at, s.mark.pos = e.freeAt(s, now)
 	}
 	t := &trip{pickup: of.Pickup.Pos, ready: of.ReadyAt}
 	for i, id := range of.OrderIDs {
@@ -80,14 +77,17 @@ func (e *Engine) tripDropped(s *session, orderID string, now time.Time, done boo
 }
 
 // freeAt projects the courier's plan forward and returns when and where it will have
-// finished every trip it holds. An idle courier is free now where it stands. The
+// finished every trip it holds. An idle courier is free where it stands, now or when
+// its last drop-off's service ends. The
 // projection never lies in the past: a courier running late is free no earlier than now.
 func (e *Engine) freeAt(s *session, now time.Time) (time.Time, geo.LatLng) {
 	if len(s.trips) == 0 {
-		if s.fix == nil {
-			return now, geo.LatLng{}
+		// Idle where it stands, once the last drop-off's service time is over.
+		pos := s.mark.pos
+		if s.fix != nil {
+			pos = s.fix.Pos
 		}
-		return now, s.fix.Pos
+		return later(now, s.mark.at), pos
 	}
 	speed := s.c.Vehicle.Speed()
 	half := e.half()

@@ -147,7 +147,7 @@ func (e *Engine) solve(jobs []*job, soon *courier.Index, now time.Time) []*pick 
 	picks := make([]*pick, len(jobs))
 	plans := map[[2]int]plan{}
 	for i, j := range jobs {
-		cands, slots := e.candidates(j, soon)
+		cands, slots := e.candidates(j, soon, now)
 		pk := &pick{own: j.orders[0], j: j, cands: cands, costs: make([]float64, len(cands))}
 		picks[i] = pk
 		for k, c := range cands {
@@ -244,26 +244,32 @@ func (e *Engine) commit(ctx context.Context, picks []*pick, now time.Time) {
 }
 
 // soonFree indexes the franchise couriers that are on a trip, have none queued after it,
-// and will be free within ChainHorizon, at the place their trip ends.
+// and will be free within ChainHorizon, at the place their trip ends. The index lives as
+// long as the engine so its ring and cell caches stay warm from round to round.
 func (e *Engine) soonFree(now time.Time) *courier.Index {
-	x := courier.NewIndex()
 	for _, s := range e.sessions {
+		id := s.c.ID
 		if !s.connected || s.c.Kind != courier.Franchise || len(s.trips) != 1 || len(s.offers) > 0 {
+			e.soon.Remove(id)
 			continue
 		}
 		at, pos := e.freeAt(s, now)
 		if at.Sub(now) > e.cfg.ChainHorizon {
+			e.soon.Remove(id)
 			continue
 		}
-		_ = x.Put(courier.Entry{ID: s.c.ID, Kind: s.c.Kind, Station: s.c.StationID, Vehicle: s.c.Vehicle,
+		if e.soon.Move(id, pos, at) == nil {
+			continue
+		}
+		_ = e.soon.Put(courier.Entry{ID: id, Kind: s.c.Kind, Station: s.c.StationID, Vehicle: s.c.Vehicle,
 			Capacity: s.c.Capacity, State: courier.Busy, Pos: pos, Seen: at})
 	}
-	return x
+	return e.soon
 }
 
 // candidates finds the couriers that could take j: idle ones near the shop from the
 // live index and, from soon, busy ones whose current trip ends near it.
-func (e *Engine) candidates(j *job, soon *courier.Index) ([]courier.Candidate, []slot) {
+func (e *Engine) candidates(j *job, soon *courier.Index, now time.Time) ([]courier.Candidate, []slot) {
 	idle := e.index.Nearest(j.pickup, e.cfg.Candidates, 0, func(x *courier.Entry) bool {
 		s := e.sessions[x.ID]
 		return x.Kind == courier.Franchise && x.Station == j.station && x.State == courier.Available &&
@@ -278,7 +284,7 @@ func (e *Engine) candidates(j *job, soon *courier.Index) ([]courier.Candidate, [
 	for i, c := range cands {
 		slots[i] = slot{s: e.sessions[c.ID], at: c.Seen, pos: c.Pos}
 		if i < len(idle) {
-			slots[i].at = time.Time{}
+			slots[i].at, _ = e.freeAt(slots[i].s, now)
 		}
 	}
 	return cands, slots
