@@ -3,7 +3,6 @@ package mdrp
 import (
 	"cmp"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -58,17 +57,9 @@ func greedySolve(in *Instance) *Solution {
 // solution built by the rules passes Check on all shared instances, its metrics are sane,
 // and it survives the trip through the solution files.
 func TestCheckAcceptsGreedyOnEveryInstance(t *testing.T) {
-	root := mdrplibDir(t)
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		dir := filepath.Join(root, e.Name())
-		if _, err := os.Stat(filepath.Join(dir, "orders.txt")); err != nil {
-			continue
-		}
-		t.Run(e.Name(), func(t *testing.T) {
+	for _, dir := range instanceDirs(t) {
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
 			in, err := Load(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -89,7 +80,7 @@ func TestCheckAcceptsGreedyOnEveryInstance(t *testing.T) {
 			if m.UtilizationMean > 1 || m.CtDMean < 10 || m.CtDP90 < m.CtDMean {
 				t.Errorf("implausible metrics %+v", m)
 			}
-			if e.Name() != "0o50t100s1p100" {
+			if name != "0o50t100s1p100" {
 				return
 			}
 			out := t.TempDir()

@@ -117,147 +117,95 @@ func (in *Instance) loadParams(path string) error {
 		return err
 	}
 	if len(t.rows) != 1 {
-		return &FileError{File: path, Line: 0, Err: fmt.Errorf("%d data rows, want 1", len(t.rows))}
+		return &FileError{File: path, Err: fmt.Errorf("%d data rows, want 1", len(t.rows))}
 	}
-	r := t.rows[0]
-	ints := make([]int, 5)
-	names := []string{"meters_per_minute", "pickup service", "dropoff service", "target click-to-door", "maximum click-to-door"}
-	for i := range ints {
-		if ints[i], err = t.int(r, i, names[i]); err != nil {
-			return err
-		}
-	}
-	p := Params{MetersPerMinute: ints[0], PickupService: ints[1], DropoffService: ints[2], TargetCtD: ints[3], MaxCtD: ints[4]}
-	if p.PayPerOrder, err = t.float(r, 5, "pay per order"); err != nil {
-		return err
-	}
-	if p.PayPerHour, err = t.float(r, 6, "pay per hour"); err != nil {
-		return err
+	c := t.cells(t.rows[0])
+	p := Params{
+		MetersPerMinute: c.int(0, "meters_per_minute"),
+		PickupService:   c.int(1, "pickup service minutes"),
+		DropoffService:  c.int(2, "dropoff service minutes"),
+		TargetCtD:       c.int(3, "target click-to-door"),
+		MaxCtD:          c.int(4, "maximum click-to-door"),
+		PayPerOrder:     c.float(5, "pay per order"),
+		PayPerHour:      c.float(6, "guaranteed pay per hour"),
 	}
 	switch {
+	case c.err != nil:
+		return c.err
 	case p.MetersPerMinute <= 0 || p.MetersPerMinute > maxCoord:
-		return t.errf(r.line, "meters_per_minute %d must be in 1..%d", p.MetersPerMinute, maxCoord)
+		return c.errf("meters_per_minute %d must be in 1..%d", p.MetersPerMinute, maxCoord)
 	case p.PickupService < 0 || p.DropoffService < 0:
-		return t.errf(r.line, "service minutes must not be negative")
+		return c.errf("service minutes must not be negative")
 	case p.TargetCtD <= 0 || p.MaxCtD < p.TargetCtD:
-		return t.errf(r.line, "need 0 < target click-to-door (%d) <= maximum (%d)", p.TargetCtD, p.MaxCtD)
+		return c.errf("need 0 < target click-to-door (%d) <= maximum (%d)", p.TargetCtD, p.MaxCtD)
 	case p.PayPerOrder < 0 || p.PayPerHour < 0:
-		return t.errf(r.line, "pay must not be negative")
+		return c.errf("pay must not be negative")
 	}
 	in.Params = p
 	return nil
 }
 
-// point parses fields i and i+1 of r as a coordinate pair.
-func (t *table) point(r row, i int) (Point, error) {
-	x, err := t.int(r, i, "x")
-	if err != nil {
-		return Point{}, err
-	}
-	y, err := t.int(r, i+1, "y")
-	if err != nil {
-		return Point{}, err
-	}
-	if x < -maxCoord || x > maxCoord || y < -maxCoord || y > maxCoord {
-		return Point{}, t.errf(r.line, "coordinate (%d, %d) out of range ±%d", x, y, maxCoord)
-	}
-	return Point{x, y}, nil
-}
-
-// claimID checks that id (field 0 of r) is usable and not used before, and records it.
-func (t *table) claimID(r row, ids map[string]string) (string, error) {
-	id := r.fields[0]
-	if id == StartPlace {
-		return "", t.errf(r.line, "id %q is reserved for a courier's start point", id)
-	}
-	if prev, ok := ids[id]; ok {
-		return "", t.errf(r.line, "duplicate id %q (first at %s)", id, prev)
-	}
-	ids[id] = t.path + ":" + strconv.Itoa(r.line)
-	return id, nil
+// eachRow reads the table at path and calls f with the cells and the id (field 0) of
+// each data row, after checking that the id is usable and new, and recording it in ids
+// (id -> file:line of its first use).
+func eachRow(path string, spec tableSpec, ids map[string]string, f func(c *cells, id string) error) error {
+	return eachCells(path, spec, func(c *cells) error {
+		id := c.r.fields[0]
+		if id == StartPlace {
+			return c.errf("id %q is reserved for a courier's start point", id)
+		}
+		if prev, ok := ids[id]; ok {
+			return c.errf("duplicate id %q (first at %s)", id, prev)
+		}
+		ids[id] = path + ":" + strconv.Itoa(c.r.line)
+		return f(c, id)
+	})
 }
 
 func (in *Instance) loadRestaurants(path string, ids map[string]string) error {
-	t, err := readTable(path, restaurantsSpec)
-	if err != nil {
-		return err
-	}
-	for _, r := range t.rows {
-		id, err := t.claimID(r, ids)
-		if err != nil {
-			return err
-		}
-		at, err := t.point(r, 1)
-		if err != nil {
-			return err
+	return eachRow(path, restaurantsSpec, ids, func(c *cells, id string) error {
+		at := c.point(1)
+		if c.err != nil {
+			return c.err
 		}
 		in.restaurantIdx[id] = len(in.Restaurants)
 		in.Restaurants = append(in.Restaurants, Restaurant{ID: id, At: at})
-	}
-	return nil
+		return nil
+	})
 }
 
 func (in *Instance) loadOrders(path string, ids map[string]string) error {
-	t, err := readTable(path, ordersSpec)
-	if err != nil {
-		return err
-	}
-	for _, r := range t.rows {
-		id, err := t.claimID(r, ids)
-		if err != nil {
-			return err
-		}
-		o := Order{ID: id, Restaurant: r.fields[4]}
-		if o.Customer, err = t.point(r, 1); err != nil {
-			return err
-		}
-		if o.Placement, err = t.int(r, 3, "placement_time"); err != nil {
-			return err
-		}
-		if o.Ready, err = t.int(r, 5, "ready_time"); err != nil {
-			return err
-		}
+	return eachRow(path, ordersSpec, ids, func(c *cells, id string) error {
+		o := Order{ID: id, Customer: c.point(1), Placement: c.int(3, "placement_time"), Restaurant: c.r.fields[4], Ready: c.int(5, "ready_time")}
 		switch _, known := in.restaurantIdx[o.Restaurant]; {
+		case c.err != nil:
+			return c.err
 		case !known:
-			return t.errf(r.line, "order %s: unknown restaurant %q", id, o.Restaurant)
+			return c.errf("order %s: unknown restaurant %q", id, o.Restaurant)
 		case o.Placement < 0:
-			return t.errf(r.line, "order %s: negative placement_time %d", id, o.Placement)
+			return c.errf("order %s: negative placement_time %d", id, o.Placement)
 		case o.Ready < o.Placement:
-			return t.errf(r.line, "order %s: ready_time %d before placement_time %d", id, o.Ready, o.Placement)
+			return c.errf("order %s: ready_time %d before placement_time %d", id, o.Ready, o.Placement)
 		}
 		in.orderIdx[id] = len(in.Orders)
 		in.Orders = append(in.Orders, o)
-	}
-	return nil
+		return nil
+	})
 }
 
 func (in *Instance) loadCouriers(path string, ids map[string]string) error {
-	t, err := readTable(path, couriersSpec)
-	if err != nil {
-		return err
-	}
-	for _, r := range t.rows {
-		id, err := t.claimID(r, ids)
-		if err != nil {
-			return err
-		}
-		c := Courier{ID: id}
-		if c.Start, err = t.point(r, 1); err != nil {
-			return err
-		}
-		if c.On, err = t.int(r, 3, "on_time"); err != nil {
-			return err
-		}
-		if c.Off, err = t.int(r, 4, "off_time"); err != nil {
-			return err
-		}
-		if c.On < 0 || c.Off <= c.On {
-			return t.errf(r.line, "courier %s: need 0 <= on_time (%d) < off_time (%d)", id, c.On, c.Off)
+	return eachRow(path, couriersSpec, ids, func(c *cells, id string) error {
+		k := Courier{ID: id, Start: c.point(1), On: c.int(3, "on_time"), Off: c.int(4, "off_time")}
+		switch {
+		case c.err != nil:
+			return c.err
+		case k.On < 0 || k.Off <= k.On:
+			return c.errf("courier %s: need 0 <= on_time (%d) < off_time (%d)", id, k.On, k.Off)
 		}
 		in.courierIdx[id] = len(in.Couriers)
-		in.Couriers = append(in.Couriers, c)
-	}
-	return nil
+		in.Couriers = append(in.Couriers, k)
+		return nil
+	})
 }
 
 // Order returns the order with the given id.

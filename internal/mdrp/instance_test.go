@@ -2,7 +2,6 @@ package mdrp
 
 import (
 	"bufio"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -35,25 +34,16 @@ func characteristics(t *testing.T, path string) map[string]float64 {
 }
 
 func TestLoadEveryInstance(t *testing.T) {
-	root := mdrplibDir(t)
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loaded := 0
-	for _, e := range entries {
-		dir := filepath.Join(root, e.Name())
-		if _, err := os.Stat(filepath.Join(dir, "orders.txt")); err != nil {
-			continue // published/, README.md
-		}
-		loaded++
-		t.Run(e.Name(), func(t *testing.T) {
+	dirs := instanceDirs(t)
+	for _, dir := range dirs {
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
 			in, err := Load(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if in.Name != e.Name() {
-				t.Errorf("Name = %q, want %q", in.Name, e.Name())
+			if in.Name != name {
+				t.Errorf("Name = %q, want %q", in.Name, name)
 			}
 			want := characteristics(t, filepath.Join(dir, "instance_characteristics.txt"))
 			for name, got := range map[string]int{
@@ -81,8 +71,8 @@ func TestLoadEveryInstance(t *testing.T) {
 			}
 		})
 	}
-	if loaded != 72 {
-		t.Errorf("loaded %d instances from %s, want the 72 of seeds 0-2", loaded, root)
+	if len(dirs) != 72 {
+		t.Errorf("found %d instances, want the 72 of seeds 0-2", len(dirs))
 	}
 }
 
@@ -145,38 +135,8 @@ func TestLoadRejectsMalformed(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := copyDir(t, tinyDir)
-			path := filepath.Join(dir, tc.file)
-			if tc.old == "" {
-				if err := os.Remove(path); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				b, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !strings.Contains(string(b), tc.old) {
-					t.Fatalf("%s has no %q", tc.file, tc.old)
-				}
-				if err := os.WriteFile(path, []byte(strings.Replace(string(b), tc.old, tc.new, 1)), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			_, err := Load(dir)
-			var fe *FileError
-			if !errors.As(err, &fe) {
-				t.Fatalf("Load error = %v, want a *FileError", err)
-			}
-			if filepath.Base(fe.File) != tc.wantFile || fe.Line != tc.wantLine {
-				t.Errorf("error at %s:%d, want %s:%d (%v)", filepath.Base(fe.File), fe.Line, tc.wantFile, tc.wantLine, err)
-			}
-			if !strings.Contains(err.Error(), tc.wantError) {
-				t.Errorf("error %q does not say %q", err, tc.wantError)
-			}
-			if tc.wantLine > 0 && !strings.Contains(err.Error(), tc.wantFile+":"+strconv.Itoa(tc.wantLine)+":") {
-				t.Errorf("error %q does not name %s:%d", err, tc.wantFile, tc.wantLine)
-			}
+			_, err := Load(editedCopy(t, tinyDir, tc.file, tc.old, tc.new))
+			wantFileError(t, err, tc.wantFile, tc.wantLine, tc.wantError)
 		})
 	}
 }

@@ -15,12 +15,10 @@ func metricsDiff(t *testing.T, got, want Metrics) {
 		t.Errorf("counts: got orders %d delivered %d over max %d, want %d %d %d",
 			got.Orders, got.Delivered, got.OverMaxCtD, want.Orders, want.Delivered, want.OverMaxCtD)
 	}
-	names := []string{"PctUndelivered", "CtDMean", "CtDP90", "CtDOverageMean", "RtPMean", "RtPP90",
-		"UtilizationMean", "UtilizationP10", "CostPerOrder", "OrdersPerBundle"}
 	g, w := got.floats(), want.floats()
 	for i := range g {
 		if !near(*g[i], *w[i]) {
-			t.Errorf("%s = %v, want %v", names[i], *g[i], *w[i])
+			t.Errorf("%s = %v, want %v", metricNames[i], *g[i], *w[i])
 		}
 	}
 }

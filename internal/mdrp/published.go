@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -112,41 +113,26 @@ func LoadPublished(dir string) (*Published, error) {
 	return p, nil
 }
 
-// metricColumn maps the published tables' metric names to Metrics fields (nil for an unknown name).
+// metricNames are the published tables' names of the float figures of Metrics, in the
+// order of Metrics.floats.
+var metricNames = []string{"pct_undelivered", "ctd_mean", "ctd_p90", "ctd_overage_mean", "rtp_mean", "rtp_p90",
+	"util_mean", "util_p10", "cost_per_order", "orders_per_bundle"}
+
+// metricColumn returns the field of m that a published metric name stands for, or nil.
+// The aggregates table spells utilisation out in full.
 func metricColumn(m *Metrics, name string) *float64 {
-	switch name {
-	case "pct_undelivered":
-		return &m.PctUndelivered
-	case "ctd_mean":
-		return &m.CtDMean
-	case "ctd_p90":
-		return &m.CtDP90
-	case "ctd_overage_mean":
-		return &m.CtDOverageMean
-	case "rtp_mean":
-		return &m.RtPMean
-	case "rtp_p90":
-		return &m.RtPP90
-	case "util_mean", "utilization_mean":
-		return &m.UtilizationMean
-	case "util_p10", "utilization_p10":
-		return &m.UtilizationP10
-	case "cost_per_order":
-		return &m.CostPerOrder
-	case "orders_per_bundle":
-		return &m.OrdersPerBundle
+	name = strings.Replace(name, "utilization_", "util_", 1)
+	if i := slices.Index(metricNames, name); i >= 0 {
+		return m.floats()[i]
 	}
 	return nil
 }
-
-var refRunMetrics = []string{"pct_undelivered", "ctd_mean", "ctd_p90", "ctd_overage_mean", "rtp_mean", "rtp_p90",
-	"util_mean", "util_p10", "cost_per_order", "orders_per_bundle"}
 
 func (p *Published) readRuns(t *csvTable) error {
 	for _, r := range t.recs {
 		g := t.getter(r)
 		run := RefRun{Instance: g.str("instance"), Alg: g.str("alg"), Seconds: g.num("seconds"), Feasible: g.str("feasible") == "FEASIBLE"}
-		for _, name := range refRunMetrics {
+		for _, name := range metricNames {
 			*metricColumn(&run.Metrics, name) = g.num(name)
 		}
 		if g.err != nil {

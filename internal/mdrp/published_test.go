@@ -1,7 +1,6 @@
 package mdrp
 
 import (
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -106,13 +105,7 @@ func TestLoadPublishedRejectsMalformed(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := LoadPublished(dir)
-			var fe *FileError
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %v, want a *FileError", err)
-			}
-			if filepath.Base(fe.File) != tc.file || fe.Line != tc.wantLine || !strings.Contains(err.Error(), tc.wantError) {
-				t.Errorf("error %q, want %s:%d saying %q", err, tc.file, tc.wantLine, tc.wantError)
-			}
+			wantFileError(t, err, tc.file, tc.wantLine, tc.wantError)
 		})
 	}
 }

@@ -128,41 +128,28 @@ func WriteSolution(dir string, s *Solution) error {
 // content. Errors are *FileError values naming the file and line.
 func ReadSolution(dir string) (*Solution, error) {
 	s := &Solution{}
-	t, err := readTable(filepath.Join(dir, AssignmentsFile), assignmentsSpec)
+	err := eachCells(filepath.Join(dir, AssignmentsFile), assignmentsSpec, func(c *cells) error {
+		s.Assignments = append(s.Assignments, Assignment{Time: c.int(0, "assignment_time"), Pickup: c.int(1, "pickup_time"),
+			Courier: c.r.fields[2], Orders: slices.Clone(c.r.fields[3:])})
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range t.rows {
-		a := Assignment{Courier: r.fields[2], Orders: slices.Clone(r.fields[3:])}
-		if a.Time, err = t.int(r, 0, "assignment_time"); err != nil {
-			return nil, err
-		}
-		if a.Pickup, err = t.int(r, 1, "pickup_time"); err != nil {
-			return nil, err
-		}
-		s.Assignments = append(s.Assignments, a)
-	}
-	if t, err = readTable(filepath.Join(dir, OrdersFile), orderResultSpec); err != nil {
+	err = eachCells(filepath.Join(dir, OrdersFile), orderResultSpec, func(c *cells) error {
+		s.Orders = append(s.Orders, OrderResult{Order: c.r.fields[0], Placement: c.int(1, "placement_time"), Ready: c.int(2, "ready_time"),
+			Pickup: c.int(3, "pickup_time"), Dropoff: c.int(4, "dropoff_time"), Courier: c.r.fields[5]})
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for _, r := range t.rows {
-		o := OrderResult{Order: r.fields[0], Courier: r.fields[5]}
-		for i, p := range []*int{&o.Placement, &o.Ready, &o.Pickup, &o.Dropoff} {
-			if *p, err = t.int(r, i+1, orderResultSpec.header[i+1]); err != nil {
-				return nil, err
-			}
-		}
-		s.Orders = append(s.Orders, o)
-	}
-	if t, err = readTable(filepath.Join(dir, CouriersFile), movesSpec); err != nil {
+	err = eachCells(filepath.Join(dir, CouriersFile), movesSpec, func(c *cells) error {
+		s.Moves = append(s.Moves, Move{Courier: c.r.fields[0], Departure: c.int(1, "departure_time"), Origin: c.r.fields[2], Destination: c.r.fields[3]})
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	for _, r := range t.rows {
-		m := Move{Courier: r.fields[0], Origin: r.fields[2], Destination: r.fields[3]}
-		if m.Departure, err = t.int(r, 1, "departure_time"); err != nil {
-			return nil, err
-		}
-		s.Moves = append(s.Moves, m)
 	}
 	return s, nil
 }

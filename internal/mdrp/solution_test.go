@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -134,35 +133,8 @@ func TestReadSolutionRejectsMalformed(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := copyDir(t, filepath.Join(tinyDir, "solution"))
-			path := filepath.Join(dir, tc.file)
-			if tc.old == "" {
-				if err := os.Remove(path); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				b, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !strings.Contains(string(b), tc.old) {
-					t.Fatalf("%s has no %q", tc.file, tc.old)
-				}
-				if err := os.WriteFile(path, []byte(strings.Replace(string(b), tc.old, tc.new, 1)), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			_, err := ReadSolution(dir)
-			var fe *FileError
-			if !errors.As(err, &fe) {
-				t.Fatalf("ReadSolution error = %v, want a *FileError", err)
-			}
-			if filepath.Base(fe.File) != tc.file || fe.Line != tc.wantLine {
-				t.Errorf("error at %s:%d, want %s:%d (%v)", filepath.Base(fe.File), fe.Line, tc.file, tc.wantLine, err)
-			}
-			if !strings.Contains(err.Error(), tc.wantError) {
-				t.Errorf("error %q does not say %q", err, tc.wantError)
-			}
+			_, err := ReadSolution(editedCopy(t, filepath.Join(tinyDir, "solution"), tc.file, tc.old, tc.new))
+			wantFileError(t, err, tc.file, tc.wantLine, tc.wantError)
 		})
 	}
 }

@@ -47,22 +47,69 @@ func (t *table) errf(line int, format string, args ...any) error {
 	return &FileError{File: t.path, Line: line, Err: fmt.Errorf(format, args...)}
 }
 
-// int parses field i of r as a whole number; name says which column it is.
-func (t *table) int(r row, i int, name string) (int, error) {
-	v, err := strconv.Atoi(r.fields[i])
-	if err != nil {
-		return 0, t.errf(r.line, "%s %q is not a whole number", name, r.fields[i])
-	}
-	return v, nil
+// cells reads the fields of one row of t. The first problem is kept in err, as a
+// FileError naming the file and line, and later reads return zero values.
+type cells struct {
+	t   *table
+	r   row
+	err error
 }
 
-// float parses field i of r as a number.
-func (t *table) float(r row, i int, name string) (float64, error) {
-	v, err := strconv.ParseFloat(r.fields[i], 64)
-	if err != nil {
-		return 0, t.errf(r.line, "%s %q is not a number", name, r.fields[i])
+func (t *table) cells(r row) *cells { return &cells{t: t, r: r} }
+
+// errf returns a FileError for c's line.
+func (c *cells) errf(format string, args ...any) error { return c.t.errf(c.r.line, format, args...) }
+
+func (c *cells) fail(format string, args ...any) {
+	if c.err == nil {
+		c.err = c.errf(format, args...)
 	}
-	return v, nil
+}
+
+// int parses field i as a whole number; name says which column it is.
+func (c *cells) int(i int, name string) int {
+	v, err := strconv.Atoi(c.r.fields[i])
+	if err != nil {
+		c.fail("%s %q is not a whole number", name, c.r.fields[i])
+	}
+	return v
+}
+
+// float parses field i as a number.
+func (c *cells) float(i int, name string) float64 {
+	v, err := strconv.ParseFloat(c.r.fields[i], 64)
+	if err != nil {
+		c.fail("%s %q is not a number", name, c.r.fields[i])
+	}
+	return v
+}
+
+// point parses fields i and i+1 as a coordinate pair within ±maxCoord.
+func (c *cells) point(i int) Point {
+	p := Point{c.int(i, "x"), c.int(i+1, "y")}
+	if p.X < -maxCoord || p.X > maxCoord || p.Y < -maxCoord || p.Y > maxCoord {
+		c.fail("coordinate (%d, %d) out of range ±%d", p.X, p.Y, maxCoord)
+	}
+	return p
+}
+
+// eachCells reads the table at path and calls f with the cells of each data row. It
+// stops at the first error f returns or the first problem the row's cells report.
+func eachCells(path string, spec tableSpec, f func(c *cells) error) error {
+	t, err := readTable(path, spec)
+	if err != nil {
+		return err
+	}
+	for _, r := range t.rows {
+		c := t.cells(r)
+		if err := f(c); err != nil {
+			return err
+		}
+		if c.err != nil {
+			return c.err
+		}
+	}
+	return nil
 }
 
 // tableSpec says what a table must look like.
