@@ -10,10 +10,11 @@
 //
 // # Rules
 //
-// [Check] is stricter than the authors' evaluator, which misses, among other things, a
-// new pickup started before earlier drop-offs are done and travel legs shorter than the
-// instance rule. Every violation carries a stable rule name (the Rule* constants). The
-// timing model:
+// [Check] is stricter than the authors' evaluator, which only asks that a courier be at
+// the place at the event time (so legs a minute or two shorter than the instance rule
+// slip through inside the service times) and lets a courier start a new pickup before
+// its earlier drop-offs are done. Every violation carries a stable rule name (the Rule*
+// constants). The timing model:
 //
 //   - Travel between two points takes ceil(euclidean metres / meters_per_minute) whole
 //     minutes, computed exactly in integers ([Instance.Travel]).
