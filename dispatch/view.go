@@ -36,19 +36,7 @@ func (e *Engine) Track(ctx context.Context, token string) (Tracking, error) {
 	if s := e.sessions[o.CourierID]; s != nil && s.fix != nil {
 		pos := s.fix.Pos
 		t.CourierPos = &pos
-		speed := s.c.Vehicle.Speed()
-		now := e.clock.Now()
-		eta := now
-		if o.State == Assigned || o.State == AtPickup {
-			eta = eta.Add(e.cfg.Travel.Travel(pos, o.Pickup.Pos, speed))
-			if o.ReadyAt.After(eta) {
-				eta = o.ReadyAt
-			}
-			eta = eta.Add(e.cfg.ServiceTime + e.cfg.Travel.Travel(o.Pickup.Pos, o.Dropoff.Pos, speed))
-		} else {
-			eta = eta.Add(e.cfg.Travel.Travel(pos, o.Dropoff.Pos, speed))
-		}
-		t.ETA = eta.Truncate(time.Second)
+		t.ETA = e.eta(o, pos, s.c.Vehicle.Speed(), e.clock.Now())
 	}
 	return t, nil
 }
