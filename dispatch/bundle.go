@@ -97,7 +97,8 @@ type slot struct {
 
 // plan is one priced (job, courier) pair.
 type plan struct {
-	cost float64
+	cost  float64
+	reach float64 // the travel-to-the-shop part of cost
 	// leave is when the courier has to set off for the shop: when it is free, or later
 	// if it would otherwise wait for the goods.
 	leave time.Time
@@ -130,5 +131,5 @@ func (e *Engine) price(j *job, sl slot, now time.Time) (plan, bool) {
 	wait := pickupAt.Sub(arrive)
 	cost := reach.Seconds() + e.cfg.WaitWeight*wait.Seconds() + e.cfg.DelayWeight*delay.Seconds() +
 		e.cfg.LateWeight*late.Seconds()
-	return plan{cost: cost, leave: later(depart, j.ready.Add(-reach-half))}, true
+	return plan{cost: cost, reach: reach.Seconds(), leave: later(depart, j.ready.Add(-reach-half))}, true
 }

@@ -63,7 +63,7 @@ type Config struct {
 	ChainHorizon time.Duration
 	// Weights of the matching cost, in seconds of cost per second of each term (the
 	// courier's travel to the shop counts 1): courier idle wait at the shop [0.5], each
-	// order's delay over its fastest possible delivery [1], and lateness against the
+	// order's delay over its fastest possible delivery [8], and lateness against the
 	// promise [3].
 	WaitWeight, DelayWeight, LateWeight float64
 	// TraceOrders is how many orders' dispatch traces are kept [10000].
@@ -122,7 +122,7 @@ func (c Config) withDefaults() Config {
 	setD(&c.CommitLead, time.Minute)
 	setD(&c.ChainHorizon, 20*time.Minute)
 	setF(&c.WaitWeight, 0.5)
-	setF(&c.DelayWeight, 1)
+	setF(&c.DelayWeight, 8)
 	setF(&c.LateWeight, 3)
 	setI(&c.TraceOrders, 10000)
 	return c

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -125,6 +126,10 @@ func (e *Engine) match(ctx context.Context, now time.Time) {
 	e.commit(ctx, picks, now)
 }
 
+// mergeReach is how much of an order's own courier travel counts as saved when it joins
+// a bundle instead.
+const mergeReach = 1.0
+
 // pick is the round's decision for one job.
 type pick struct {
 	own    *pending // the order this row was made for
@@ -183,26 +188,36 @@ func (e *Engine) solve(jobs []*job, soon *courier.Index, now time.Time) []*pick 
 	return picks
 }
 
-// merge bundles: each order the assignment left without a courier joins the matched
-// trip from its shop where it adds the least cost, if the courier can still take it.
+// merge bundles: an order joins the matched trip from its shop where it adds the least
+// cost, if that is less than its own match costs (beyond the courier's travel, which the
+// bundle saves) — always when the assignment left it without a courier.
 func (e *Engine) merge(picks []*pick, now time.Time) {
 	byShop := map[string][]*pick{}
 	for _, pk := range picks {
 		if pk.ok {
-			byShop[pk.j.orders[0].order.ShopID] = append(byShop[pk.j.orders[0].order.ShopID], pk)
+			byShop[pk.own.order.ShopID] = append(byShop[pk.own.order.ShopID], pk)
 		}
 	}
-	for _, u := range picks {
-		if u.ok {
+	order := slices.Clone(picks)
+	own := func(pk *pick) float64 {
+		if !pk.ok {
+			return math.Inf(1)
+		}
+		return pk.pl.cost - mergeReach*pk.pl.reach
+	}
+	slices.SortStableFunc(order, func(a, b *pick) int { return cmp.Compare(own(b), own(a)) })
+	hosts := map[*pick]bool{}
+	for _, u := range order {
+		if hosts[u] || len(byShop[u.own.order.ShopID]) < 2 && u.ok {
 			continue
 		}
 		p := u.own
 		var best *pick
 		var bestJob *job
 		var bestPlan plan
-		extra := math.Inf(1)
+		extra := own(u)
 		for _, m := range byShop[p.order.ShopID] {
-			if !e.joinable(m.j, p) || p.excluded[m.cand.ID] || m.sl.s.c.Capacity < m.j.units+p.order.Units {
+			if m == u || m.merged != nil || !e.joinable(m.j, p) || p.excluded[m.cand.ID] || m.sl.s.c.Capacity < m.j.units+p.order.Units {
 				continue
 			}
 			nj := e.with(m.j, p)
@@ -213,7 +228,8 @@ func (e *Engine) merge(picks []*pick, now time.Time) {
 		}
 		if best != nil {
 			best.j, best.pl = bestJob, bestPlan
-			u.merged = best
+			hosts[best] = true
+			u.merged, u.ok = best, false
 		}
 	}
 }

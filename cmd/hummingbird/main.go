@@ -18,6 +18,7 @@ const usage = `usage: hummingbird <command> [flags]
 commands:
   serve   run the dispatch server (configuration from HUMMINGBIRD_* environment variables)
   demo    run the server plus a simulated city, print tracking links and KPIs
+  bench   bench mdrp DIR...: replay MDRPLIB instances through the engine and score them
   help    show this text
 `
 
@@ -40,6 +41,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = serve(ctx, args[1:], stdout, stderr, getenv)
 	case "demo":
 		err = demo(ctx, args[1:], stdout, stderr, getenv)
+	case "bench":
+		err = benchCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
