@@ -73,10 +73,10 @@ func (e *Engine) sequence(j *job) {
 }
 
 // route returns the drop-off time of each order of j, in j's sequence, for a pickup at
-// pickupAt. Half the service time is spent before each event and half after.
+// pickupAt. Half of each service time is spent before its event and half after.
 func (e *Engine) route(j *job, pickupAt time.Time, speed float64) []time.Time {
-	half := e.half()
-	t := pickupAt.Add(half)
+	t := pickupAt.Add(e.pickHalf())
+	half := e.dropHalf()
 	at := j.pickup
 	out := make([]time.Time, len(j.orders))
 	for i, p := range j.orders {
@@ -114,7 +114,7 @@ func (e *Engine) price(j *job, sl slot, now time.Time) (plan, bool) {
 	if reach > e.cfg.MaxPickupTravel {
 		return plan{}, false
 	}
-	half := e.half()
+	half := e.pickHalf()
 	depart := later(now, sl.at)
 	arrive := depart.Add(reach + half)
 	pickupAt := later(j.ready, arrive)
@@ -124,7 +124,7 @@ func (e *Engine) price(j *job, sl slot, now time.Time) (plan, bool) {
 	var delay, late time.Duration
 	for i, at := range e.route(j, pickupAt, speed) {
 		o := j.orders[i].order
-		best := later(o.ReadyAt, now).Add(2*half + e.cfg.Travel.Travel(j.pickup, o.Dropoff.Pos, speed))
+		best := later(o.ReadyAt, now).Add(half + e.dropHalf() + e.cfg.Travel.Travel(j.pickup, o.Dropoff.Pos, speed))
 		delay += max(0, at.Sub(best))
 		late += max(0, at.Sub(o.PromisedAt))
 	}

@@ -44,8 +44,11 @@ type Config struct {
 	DefaultPrep time.Duration
 	// PromiseSlack is added to the estimated delivery time to make the promise [10m].
 	PromiseSlack time.Duration
-	// ServiceTime is spent at each pickup and drop-off [2m].
+	// ServiceTime is spent at each pickup, half before the goods change hands and half
+	// after [2m].
 	ServiceTime time.Duration
+	// DropoffTime is spent at each drop-off, likewise split [ServiceTime].
+	DropoffTime time.Duration
 	// MaxDistanceM is the longest pickup→drop-off distance accepted [15000].
 	MaxDistanceM float64
 	// BaseFeeCents and FeePerKmCents make the delivery fee [250, 80].
@@ -106,6 +109,7 @@ func (c Config) withDefaults() Config {
 	setD(&c.DefaultPrep, 10*time.Minute)
 	setD(&c.PromiseSlack, 10*time.Minute)
 	setD(&c.ServiceTime, 2*time.Minute)
+	setD(&c.DropoffTime, c.ServiceTime)
 	setF(&c.MaxDistanceM, 15000)
 	if c.BaseFeeCents == 0 {
 		c.BaseFeeCents = 250

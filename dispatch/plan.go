@@ -30,8 +30,10 @@ type mark struct {
 	at  time.Time
 }
 
-// half is the part of the service time spent on each side of a pickup or drop-off event.
-func (e *Engine) half() time.Duration { return e.cfg.ServiceTime / 2 }
+// pickHalf and dropHalf are the parts of the pickup and drop-off service times spent on
+// each side of the event.
+func (e *Engine) pickHalf() time.Duration { return e.cfg.ServiceTime / 2 }
+func (e *Engine) dropHalf() time.Duration { return e.cfg.DropoffTime / 2 }
 
 // addTrip appends an accepted offer to the courier's plan. A courier that had nothing to
 // do starts its first leg from where it is, now.
@@ -51,7 +53,7 @@ func (e *Engine) tripPicked(s *session, orderID string, now time.Time) {
 	for _, t := range s.trips {
 		if slices.ContainsFunc(t.left, func(d drop) bool { return d.id == orderID }) {
 			t.picked = true
-			s.mark = mark{pos: t.pickup, at: now.Add(e.half())}
+			s.mark = mark{pos: t.pickup, at: now.Add(e.pickHalf())}
 			return
 		}
 	}
@@ -66,7 +68,7 @@ func (e *Engine) tripDropped(s *session, orderID string, now time.Time, done boo
 			continue
 		}
 		if done {
-			s.mark = mark{pos: t.left[k].pos, at: now.Add(e.half())}
+			s.mark = mark{pos: t.left[k].pos, at: now.Add(e.dropHalf())}
 		}
 		t.left = slices.Delete(t.left, k, k+1)
 		if len(t.left) == 0 {
@@ -90,7 +92,7 @@ func (e *Engine) freeAt(s *session, now time.Time) (time.Time, geo.LatLng) {
 		return later(now, s.mark.at), pos
 	}
 	speed := s.c.Vehicle.Speed()
-	half := e.half()
+	half := e.pickHalf()
 	at, pos := s.mark.at, s.mark.pos
 	for _, t := range s.trips {
 		if !t.picked {
@@ -102,7 +104,7 @@ func (e *Engine) freeAt(s *session, now time.Time) (time.Time, geo.LatLng) {
 			pos = t.pickup
 		}
 		for _, d := range t.left {
-			at = at.Add(e.cfg.Travel.Travel(pos, d.pos, speed) + 2*half)
+			at = at.Add(e.cfg.Travel.Travel(pos, d.pos, speed) + e.cfg.DropoffTime)
 			pos = d.pos
 		}
 	}

@@ -176,6 +176,19 @@ func (e *Engine) solve(jobs []*job, soon *courier.Index, now time.Time) []*pick 
 			edges = append(edges, assign.Edge{Row: i, Col: ci, Cost: pl.cost})
 		}
 	}
+	// When orders outnumber couriers the assignment serves the cheapest rows; without
+	// credit for time already waited, an awkward order could wait forever. Each row is
+	// credited for how long its goods have been ready, and every edge is raised by the
+	// largest credit so no cost is negative (a constant on every edge changes nothing).
+	credit := make([]float64, len(jobs))
+	top := 0.0
+	for i, j := range jobs {
+		credit[i] = e.cfg.DelayWeight * max(0, now.Sub(j.ready).Seconds())
+		top = max(top, credit[i])
+	}
+	for k := range edges {
+		edges[k].Cost += top - credit[edges[k].Row]
+	}
 	if len(edges) == 0 {
 		return picks
 	}

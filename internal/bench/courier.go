@@ -74,7 +74,7 @@ func (r *replay) trip(ctx context.Context, c *simCourier, of dispatch.Offer) err
 	}
 	depart := max(now, c.free)
 	arrive := depart + r.in.Travel(c.at, rest.At)
-	pickup := max(ready, arrive+r.half)
+	pickup := max(ready, arrive+r.pickHalf)
 	if pickup > c.Off {
 		return fmt.Errorf("courier %s: the engine planned a pickup at minute %d, after its shift ends at %d", c.ID, pickup, c.Off)
 	}
@@ -89,12 +89,12 @@ func (r *replay) trip(ctx context.Context, c *simCourier, of dispatch.Offer) err
 	r.events.at(pickup, func() error {
 		return r.each(of.OrderIDs, func(id string) error { _, err := r.eng.PickedUp(ctx, c.eid, id); return err })
 	})
-	t, place, pt := pickup+r.half, rest.ID, rest.At
+	t, place, pt := pickup+r.pickHalf, rest.ID, rest.At
 	for i, eid := range of.OrderIDs {
 		o, _ := r.in.Order(ids[i])
 		r.sol.Moves = append(r.sol.Moves, mdrp.Move{Courier: c.ID, Departure: t, Origin: place, Destination: o.ID})
 		arr := t + r.in.Travel(pt, o.Customer)
-		drop := arr + r.half
+		drop := arr + r.dropHalf
 		r.sol.Orders = append(r.sol.Orders, mdrp.OrderResult{Order: o.ID, Placement: o.Placement, Ready: o.Ready,
 			Pickup: pickup, Dropoff: drop, Courier: c.ID})
 		r.events.at(arr, func() error {
@@ -114,7 +114,7 @@ func (r *replay) trip(ctx context.Context, c *simCourier, of dispatch.Offer) err
 			}
 			return nil
 		})
-		t, place, pt = drop+r.half, o.ID, o.Customer
+		t, place, pt = drop+r.dropHalf, o.ID, o.Customer
 	}
 	c.free, c.place, c.at = t, place, pt
 	c.trips++
@@ -150,7 +150,7 @@ func (q *eventQueue) Less(i, j int) bool {
 	return a.minute < b.minute || (a.minute == b.minute && a.seq < b.seq)
 }
 func (q *eventQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
-func (q *eventQueue) Push(x any)   { q.items = append(q.items, x.(event)) }
+func (q *eventQueue) Push(x any)    { q.items = append(q.items, x.(event)) }
 func (q *eventQueue) Pop() any {
 	x := q.items[len(q.items)-1]
 	q.items = q.items[:len(q.items)-1]

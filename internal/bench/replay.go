@@ -25,7 +25,6 @@ type virtualClock struct{ minute int }
 // Now implements dispatch.Clock.
 func (c *virtualClock) Now() time.Time { return epoch.Add(minutes(c.minute)) }
 
-
 // offers collects the engine's offers during a round; the couriers answer after it.
 type offers struct {
 	dispatch.NopNotifier
@@ -39,13 +38,10 @@ func (o *offers) Offer(of dispatch.Offer) { o.got = append(o.got, of) }
 // the instance's own world (its travel rule and service time) in place of the server's
 // estimates. Only facts of the instance are set, never policy.
 func Config(in *mdrp.Instance) (dispatch.Config, error) {
-	if in.Params.PickupService != in.Params.DropoffService {
-		return dispatch.Config{}, fmt.Errorf("%s: pickup and drop-off service times differ (%d, %d); the engine models one service time",
-			in.Name, in.Params.PickupService, in.Params.DropoffService)
-	}
 	return dispatch.Config{
 		Travel:      instanceTravel{in: in, plane: newPlane()},
-		ServiceTime: time.Duration(in.Params.PickupService) * time.Minute,
+		ServiceTime: minutes(in.Params.PickupService),
+		DropoffTime: minutes(in.Params.DropoffService),
 		// Merchants may not order beyond MaxDistanceM; the instance's whole city is its
 		// service area, so the limit is its diagonal.
 		MaxDistanceM: 100_000,
@@ -72,7 +68,8 @@ type replay struct {
 	clock    *virtualClock
 	notes    *offers
 	plane    plane
-	half     int
+	pickHalf int // half the pickup service, minutes
+	dropHalf int // half the drop-off service, minutes
 	merchant string
 
 	orderIDs map[string]string // engine order id → instance order id
@@ -84,10 +81,12 @@ type replay struct {
 }
 
 func newReplay(ctx context.Context, in *mdrp.Instance, cfg dispatch.Config) (*replay, error) {
-	r := &replay{in: in, clock: &virtualClock{}, notes: &offers{}, plane: newPlane(), half: in.Params.PickupService / 2,
+	r := &replay{in: in, clock: &virtualClock{}, notes: &offers{}, plane: newPlane(),
+		pickHalf: in.Params.PickupService / 2, dropHalf: in.Params.DropoffService / 2,
 		orderIDs: map[string]string{}, orders: map[string]dispatch.Order{}, couriers: map[string]*simCourier{}}
-	if in.Params.PickupService%2 != 0 {
-		return nil, fmt.Errorf("%s: odd service time %d cannot be split into whole-minute halves", in.Name, in.Params.PickupService)
+	if in.Params.PickupService%2 != 0 || in.Params.DropoffService%2 != 0 {
+		return nil, fmt.Errorf("%s: odd service times (%d, %d) cannot be split into whole-minute halves",
+			in.Name, in.Params.PickupService, in.Params.DropoffService)
 	}
 	r.clock.minute = r.firstMinute()
 	r.eng = dispatch.New(cfg, memory.New(), r.clock, r.notes, nil)
