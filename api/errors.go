@@ -22,6 +22,7 @@ var (
 	ErrUnknownMessage      = errors.New("api: unknown message type")
 	ErrHandshake           = errors.New("api: bad WebSocket handshake")
 	ErrNotReady            = errors.New("api: not ready")
+	ErrCrossOrigin         = errors.New("api: cross-origin request refused")
 )
 
 // wireError is how one domain or transport error appears on the wire: an HTTP status
@@ -44,6 +45,7 @@ var errorTable = []wireError{
 	{ErrUnknownMessage, http.StatusBadRequest, "unknown_message", "Unknown message type"},
 	{ErrHandshake, http.StatusBadRequest, "bad_handshake", "Bad WebSocket handshake"},
 	{ErrNotReady, http.StatusServiceUnavailable, "not_ready", "Not ready"},
+	{ErrCrossOrigin, http.StatusForbidden, "cross_origin", "Cross-origin request refused"},
 	{signature.ErrMissingHeader, http.StatusBadRequest, "bad_signature", "Bad signature"},
 	{signature.ErrMalformed, http.StatusBadRequest, "bad_signature", "Bad signature"},
 	{signature.ErrNoV1, http.StatusBadRequest, "bad_signature", "Bad signature"},

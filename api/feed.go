@@ -35,6 +35,8 @@ type FeedConfig struct {
 	MaxCouriers int
 	// Clock stamps frames and ages buffers; give the engine's clock [the wall clock].
 	Clock dispatch.Clock
+	// Day is the time zone whose midnight starts the operators' daily counters [UTC].
+	Day *time.Location
 }
 
 func (c FeedConfig) withDefaults() FeedConfig {
@@ -72,7 +74,8 @@ type Feed struct {
 	cfg  FeedConfig
 	conn [connStripes]sync.Mutex // see lockCourier
 
-	clock dispatch.Clock // set once by the constructor
+	clock dispatch.Clock  // set once by the constructor
+	tally *dispatch.Tally // the day's KPIs for the operators, fed every order event
 
 	mu        sync.Mutex
 	couriers  map[string]*courierLog
@@ -114,7 +117,7 @@ func NewFeedWith(cfg FeedConfig, hub *realtime.Hub, log *slog.Logger) *Feed {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &Feed{hub: hub, log: log, cfg: cfg.withDefaults(), clock: cfg.Clock,
+	f := &Feed{hub: hub, log: log, cfg: cfg.withDefaults(), clock: cfg.Clock, tally: dispatch.NewTally(cfg.Day),
 		couriers: map[string]*courierLog{}, orders: map[string]orderMark{}}
 	if f.clock == nil {
 		f.clock = dispatch.SystemClock{}
@@ -123,8 +126,10 @@ func NewFeedWith(cfg FeedConfig, hub *realtime.Hub, log *slog.Logger) *Feed {
 }
 
 // OrderEvent implements dispatch.Notifier. State changes of an order with a courier go
-// to that courier; state changes go to the order's trackers; every event goes to ops.
+// to that courier; state changes go to the order's trackers; every event goes to ops and
+// to the day's tally.
 func (f *Feed) OrderEvent(o dispatch.Order, e dispatch.Event) {
+	f.tally.Observe(o, e)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.clock.Now()

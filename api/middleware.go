@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,17 +120,6 @@ func (s *Server) merchantAuth(next echo.HandlerFunc) echo.HandlerFunc {
 func merchant(c echo.Context) dispatch.Merchant {
 	m, _ := c.Get(ctxMerchant).(dispatch.Merchant)
 	return m
-}
-
-// adminAuth checks the admin bearer token in constant time.
-func (s *Server) adminAuth(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		tok := bearer(c.Request())
-		if s.cfg.AdminToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) != 1 {
-			return fmt.Errorf("%w: admin token required", ErrUnauthorized)
-		}
-		return next(c)
-	}
 }
 
 // courierFor resolves the courier behind a bearer token (checked before any upgrade).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,6 +32,21 @@ type Config struct {
 	WS realtime.Config
 	// Ready reports whether the backing stores answer; nil means always ready.
 	Ready func(ctx context.Context) error
+
+	// TrackLinkTTL is how long a tracking link keeps working after its order closed;
+	// then the page, the snapshot and the socket answer 404 [24h].
+	TrackLinkTTL time.Duration
+	// TileURL is a map tile URL template ({z}/{x}/{y}) for both pages, and
+	// TileAttribution its credit line; empty draws the maps on a plain background with
+	// no request leaving the server [""].
+	TileURL, TileAttribution string
+	// OpsPeriod is how often the operators' socket pushes the city view [1s].
+	OpsPeriod time.Duration
+	// SessionTTL is the lifetime of an operator's session cookie [12h].
+	SessionTTL time.Duration
+	// Wall is the real clock, for session cookies, which browsers expire in real time
+	// even when the engine runs on a simulated clock [dispatch.SystemClock].
+	Wall dispatch.Clock
 }
 
 func (c Config) withDefaults() Config {
@@ -42,6 +58,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://localhost:8080"
+	}
+	if c.TrackLinkTTL == 0 {
+		c.TrackLinkTTL = 24 * time.Hour
+	}
+	if c.OpsPeriod == 0 {
+		c.OpsPeriod = time.Second
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = 12 * time.Hour
+	}
+	if c.Wall == nil {
+		c.Wall = dispatch.SystemClock{}
 	}
 	return c
 }
@@ -56,6 +84,10 @@ type Server struct {
 	feed   *Feed
 	log    *slog.Logger
 	echo   *echo.Echo
+
+	publicHost string   // host of cfg.PublicURL, also accepted as an Origin
+	ops        opsCache // the operators' view, shared by their sockets
+	tileOrigin string   // origin of cfg.TileURL for the pages' CSP ("" without tiles)
 }
 
 // New builds the server and its routes. feed must be the Feed given to the engine as its
@@ -65,6 +97,10 @@ func New(cfg Config, engine *dispatch.Engine, dir dispatch.DirectoryStore, idem 
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg.withDefaults(), engine: engine, dir: dir, idem: idem, hub: feed.hub, feed: feed, log: log, echo: echo.New()}
+	if u, err := url.Parse(s.cfg.PublicURL); err == nil {
+		s.publicHost = u.Host
+	}
+	s.tileOrigin = tileOrigin(s.cfg.TileURL)
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.renderError
 	s.routes()
@@ -110,8 +146,18 @@ func (s *Server) routes() {
 	a.GET("/areas", s.handleListAreas)
 	a.GET("/snapshot", s.handleSnapshot)
 	a.GET("/orders/:id/trace", s.handleTrace)
+	a.GET("/ops", s.handleOpsView)
+	a.GET("/couriers/:id/jobs", s.handleCourierJobs)
+	a.GET("/ws", s.handleOpsWS)
 
 	e.GET("/v1/courier/ws", s.handleCourierWS)
 	e.GET("/v1/track/:token", s.handleTrackSnapshot)
 	e.GET("/v1/track/:token/ws", s.handleTrackWS)
+
+	// The pages (web package): HTML, their scripts and the vendored libraries.
+	e.GET("/track/:token", s.handleTrackPage, s.pageHeaders)
+	e.GET("/ops", s.handleOpsPage, s.pageHeaders)
+	e.POST("/ops/login", s.handleOpsLogin)
+	e.POST("/ops/logout", s.handleOpsLogout)
+	e.GET("/static/*", s.handleStatic)
 }

@@ -22,6 +22,9 @@ const (
 	// Server → client, tracking socket (besides snapshot, ok and error).
 	MsgStatus   = "status"
 	MsgPosition = "position"
+	MsgETA      = "eta"
+	// Server → client, operators' socket (besides ok and error).
+	MsgOps = "ops"
 	// Client → server.
 	MsgLocation     = "location"
 	MsgAvailability = "availability"
@@ -212,6 +215,13 @@ type PositionData struct {
 	Lat float64   `json:"lat"`
 	Lng float64   `json:"lng"`
 	At  time.Time `json:"at"`
+}
+
+// ETAData is the data of a tracking "eta" frame: the estimated drop-off time and the
+// window the customer sees around it.
+type ETAData struct {
+	ETA    time.Time `json:"eta"`
+	Window etaWindow `json:"eta_window"`
 }
 
 // Ops frames ("ops" topic): compact, for the live operations page.

@@ -45,6 +45,8 @@ type wsEnv struct {
 type wsOptions struct {
 	ws   realtime.Config
 	feed FeedConfig
+	// admin is the server's admin token (none: the admin API is off).
+	admin string
 }
 
 func newWSEnv(t testing.TB, opts wsOptions) *wsEnv {
@@ -56,7 +58,7 @@ func newWSEnv(t testing.TB, opts wsOptions) *wsEnv {
 	opts.feed.Clock = clock
 	feed := NewFeedWith(opts.feed, hub, nil)
 	engine := dispatch.New(dispatch.Config{}, store, clock, feed, nil)
-	s := New(Config{WS: opts.ws}, engine, store, store, feed, nil)
+	s := New(Config{WS: opts.ws, AdminToken: opts.admin}, engine, store, store, feed, nil)
 
 	var handlers sync.WaitGroup // hijacked connections outlive httptest's own bookkeeping
 	finished := make(chan string, 1024)

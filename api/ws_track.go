@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,6 +16,13 @@ import (
 const (
 	// trackPendingMax bounds the frames held while a tracker's snapshot is being read.
 	trackPendingMax = 64
+	// trackETAGap is the least time between two ETA checks of one tracker (wall time):
+	// position frames trigger a check, but a courier sending fixes several times a
+	// second does not make the server estimate that often.
+	trackETAGap = time.Second
+	// trackETAPeriod is the longest time between two ETA checks of one tracker, so the
+	// estimate moves on even while no frame arrives.
+	trackETAPeriod = 15 * time.Second
 )
 
 // handleTrackWS is GET /v1/track/{token}/ws: the customer's live tracking stream. The
@@ -24,11 +32,8 @@ const (
 // the server sends the last status and closes with 4001. Clients may only ping.
 func (s *Server) handleTrackWS(c echo.Context) error {
 	token := c.Param("token")
-	if token == "" || len(token) > maxTrackToken {
-		return dispatch.ErrNotFound
-	}
 	ctx := c.Request().Context()
-	t, err := s.engine.Track(ctx, token)
+	t, err := s.track(ctx, token)
 	if err != nil {
 		return err
 	}
@@ -38,7 +43,7 @@ func (s *Server) handleTrackWS(c echo.Context) error {
 	}
 	conn := realtime.NewConn(ws, s.cfg.WS)
 	defer s.hub.Register(conn)()
-	g := &trackGate{conn: conn, ended: make(chan dispatch.State, 1)}
+	g := &trackGate{conn: conn, ended: make(chan dispatch.State, 1), kick: make(chan struct{}, 1)}
 	unsubscribe := s.hub.Subscribe(trackTopic(t.Order.ID), g)
 	defer unsubscribe()
 
@@ -55,13 +60,18 @@ func (s *Server) handleTrackWS(c echo.Context) error {
 	_ = conn.Send(encodeFrame(MsgSnapshot, 0, "", s.engine.Now(), view))
 	g.start(o)
 
-	closerDone := make(chan struct{})
+	closerDone, etaDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(closerDone)
 		g.closeWhenEnded()
 	}()
-	err = conn.Serve(ctx, s.trackMessages(conn))
+	go func() {
+		defer close(etaDone)
+		s.trackETA(ctx, g, token, view.ETAWindow)
+	}()
+	err = conn.Serve(ctx, s.readOnlyMessages(conn))
 	<-closerDone
+	<-etaDone
 	if g.isFinal() {
 		s.feed.dropOrder(o.ID)
 	}
@@ -72,7 +82,7 @@ func (s *Server) handleTrackWS(c echo.Context) error {
 // trackSnapshot builds the same view as GET /v1/track/{token}, with the timeline cut at
 // the order's seq so that it matches the state it shows.
 func (s *Server) trackSnapshot(ctx context.Context, token string) (trackView, dispatch.Order, error) {
-	t, err := s.engine.Track(ctx, token)
+	t, err := s.track(ctx, token)
 	if err != nil {
 		return trackView{}, dispatch.Order{}, err
 	}
@@ -90,6 +100,14 @@ func (s *Server) trackSnapshot(ctx context.Context, token string) (trackView, di
 	}
 	if !t.ETA.IsZero() {
 		v.ETA = &t.ETA
+		v.ETAWindow = newETAWindow(s.engine.Now(), t.ETA)
+	}
+	if o.CourierID != "" && (o.State.Active() || o.State == dispatch.Delivered) {
+		c, err := s.dir.Courier(ctx, o.CourierID)
+		if err != nil {
+			return trackView{}, dispatch.Order{}, err
+		}
+		v.Courier = &trackCourier{FirstName: firstName(c.Name), Vehicle: c.Vehicle}
 	}
 	for _, e := range events {
 		if e.Seq <= o.Seq && e.Type == dispatch.StateEvent(e.State) {
@@ -99,15 +117,52 @@ func (s *Server) trackSnapshot(ctx context.Context, token string) (trackView, di
 	return v, o, nil
 }
 
-// trackMessages answers a tracking client: ping gets ok, anything else an error frame.
-func (s *Server) trackMessages(conn *realtime.Conn) func([]byte) {
+// trackETA sends an "eta" frame each time the window around the order's estimate
+// changes: checked after status and position frames (at most once per trackETAGap) and
+// every trackETAPeriod. last is the window the snapshot showed. It returns when the
+// connection is done or the order is closed.
+func (s *Server) trackETA(ctx context.Context, g *trackGate, token string, last *etaWindow) {
+	tick := time.NewTicker(trackETAPeriod)
+	defer tick.Stop()
+	gap := time.NewTimer(trackETAGap)
+	defer gap.Stop()
+	for {
+		select {
+		case <-g.conn.Done():
+			return
+		case <-g.kick:
+		case <-tick.C:
+		}
+		t, err := s.track(ctx, token)
+		if err != nil || t.ETA.IsZero() {
+			return // closed (the gate closes the socket) or gone
+		}
+		now := s.engine.Now()
+		if w := newETAWindow(now, t.ETA); last == nil || !w.From.Equal(last.From) || !w.To.Equal(last.To) {
+			last = w
+			if !g.sendUnlessFinal(encodeFrame(MsgETA, 0, "", now, ETAData{ETA: t.ETA, Window: *w})) {
+				return
+			}
+		}
+		gap.Reset(trackETAGap)
+		select {
+		case <-g.conn.Done():
+			return
+		case <-gap.C:
+		}
+	}
+}
+
+// readOnlyMessages answers the client of a read-only socket (tracking, operators): ping
+// gets ok, anything else an error frame.
+func (s *Server) readOnlyMessages(conn *realtime.Conn) func([]byte) {
 	return func(b []byte) {
 		typ, id, data, err := parseEnvelope(b)
 		if err == nil {
 			if typ == MsgPing {
 				err = noData(data)
 			} else {
-				err = fmt.Errorf("%w: the tracking socket is read-only and accepts only ping, not %q", ErrUnknownMessage, typ)
+				err = fmt.Errorf("%w: this socket is read-only and accepts only ping, not %q", ErrUnknownMessage, typ)
 			}
 		}
 		s.reply(conn, id, noResult{}, err)
@@ -122,6 +177,7 @@ func (s *Server) trackMessages(conn *realtime.Conn) func([]byte) {
 type trackGate struct {
 	conn  *realtime.Conn
 	ended chan dispatch.State // receives the terminal state, once
+	kick  chan struct{}       // capacity 1: a status or position went out, check the ETA
 
 	mu      sync.Mutex
 	started bool
@@ -168,7 +224,16 @@ func (g *trackGate) forwardLocked(b []byte) error {
 		Data json.RawMessage `json:"data"`
 	}
 	var st StatusData
-	if json.Unmarshal(b, &head) == nil && head.Type == MsgStatus && json.Unmarshal(head.Data, &st) == nil {
+	if json.Unmarshal(b, &head) != nil {
+		return g.conn.Send(b)
+	}
+	if head.Type == MsgStatus || head.Type == MsgPosition {
+		select {
+		case g.kick <- struct{}{}:
+		default:
+		}
+	}
+	if head.Type == MsgStatus && json.Unmarshal(head.Data, &st) == nil {
 		if st.Seq <= g.after {
 			return nil
 		}
@@ -184,6 +249,14 @@ func (g *trackGate) forwardLocked(b []byte) error {
 func (g *trackGate) endLocked(st dispatch.State) {
 	g.final = true
 	g.ended <- st // capacity 1, sent at most once
+}
+
+// sendUnlessFinal queues b unless the terminal status went out already, so that no
+// frame follows it; it reports whether b was queued.
+func (g *trackGate) sendUnlessFinal(b []byte) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return !g.final && g.started && g.conn.Send(b) == nil
 }
 
 func (g *trackGate) isFinal() bool {

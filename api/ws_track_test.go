@@ -26,10 +26,26 @@ func (e *wsEnv) tracker(t *testing.T, token string) (*wsClient, trackView) {
 	return c, v
 }
 
+// trackExpect reads the next frame that is not an "eta" frame (those follow the
+// estimate, which moves with the clock) and checks its type.
+func trackExpect(t *testing.T, c *wsClient, typ string) Envelope {
+	t.Helper()
+	for {
+		env := c.read(t)
+		if env.Type == MsgETA {
+			continue
+		}
+		if env.Type != typ {
+			t.Fatalf("got %s frame %s, want %s", env.Type, env.Data, typ)
+		}
+		return env
+	}
+}
+
 // status reads the next frame, which must be a status frame for state.
 func status(t *testing.T, c *wsClient, state dispatch.State) StatusData {
 	t.Helper()
-	env := c.expect(t, MsgStatus)
+	env := trackExpect(t, c, MsgStatus)
 	var s StatusData
 	decodeData(t, env, &s)
 	if s.State != state || env.Seq != 0 {
@@ -41,7 +57,7 @@ func status(t *testing.T, c *wsClient, state dispatch.State) StatusData {
 // position reads the next frame, which must be a position frame at p.
 func position(t *testing.T, c *wsClient, p geo.LatLng) {
 	t.Helper()
-	env := c.expect(t, MsgPosition)
+	env := trackExpect(t, c, MsgPosition)
 	var d PositionData
 	decodeData(t, env, &d)
 	if d.Lat != p.Lat || d.Lng != p.Lng || d.At.IsZero() {
