@@ -17,6 +17,7 @@ type config struct {
 	LogLevel slog.Level
 	Store    string
 	API      api.Config
+	Feed     api.FeedConfig
 	Dispatch dispatch.Config
 }
 
@@ -43,6 +44,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 	str("HUMMINGBIRD_STORE", &c.Store)
 	str("HUMMINGBIRD_PUBLIC_URL", &c.API.PublicURL)
 	str("HUMMINGBIRD_ADMIN_TOKEN", &c.API.AdminToken)
+	str("HUMMINGBIRD_TILE_URL", &c.API.TileURL)
+	str("HUMMINGBIRD_TILE_ATTRIBUTION", &c.API.TileAttribution)
+	if v := getenv("HUMMINGBIRD_OPS_TIMEZONE"); v != "" {
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("HUMMINGBIRD_OPS_TIMEZONE=%q: want an IANA time zone such as Europe/Paris", v))
+		}
+		c.Feed.Day = loc
+	}
+	if v := c.API.TileURL; v != "" && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+		errs = append(errs, fmt.Sprintf("HUMMINGBIRD_TILE_URL=%q: want an http(s) URL template with {z}/{x}/{y}", v))
+	}
 	if v := getenv("HUMMINGBIRD_PAYMENT_SECRETS"); v != "" {
 		for _, s := range strings.Split(v, ",") {
 			if s = strings.TrimSpace(s); s != "" {

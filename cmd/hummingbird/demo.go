@@ -20,11 +20,12 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	franchise := fs.Int("franchise", 6, "franchise couriers per station")
 	crowd := fs.Int("crowd", 12, "crowd couriers")
 	seed := fs.Uint64("seed", 1, "random seed for the city and its choices")
+	links := fs.Int("links", 3, "print the tracking links of this many first orders")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
-	if *rate <= 0 || *speed < 1 || *franchise < 0 || *crowd < 0 || *duration < 0 || *franchise+*crowd == 0 {
-		return usageError{fmt.Errorf("need rate > 0, speed ≥ 1, duration ≥ 0 and at least one courier")}
+	if *rate <= 0 || *speed < 1 || *franchise < 0 || *crowd < 0 || *duration < 0 || *franchise+*crowd == 0 || *links < 0 {
+		return usageError{fmt.Errorf("need rate > 0, speed ≥ 1, duration ≥ 0, links ≥ 0 and at least one courier")}
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -50,12 +51,13 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	go func() { srvDone <- n.run(srvCtx) }()
 
 	fmt.Fprintf(stdout, "Hummingbird demo at %s (×%.0f time)\n", n.URL(), *speed)
+	fmt.Fprintf(stdout, "  ops page:     %s/ops#token=%s\n", n.URL(), cfg.API.AdminToken)
 	fmt.Fprintf(stdout, "  ops snapshot: curl -H 'Authorization: Bearer %s' %s/v1/admin/snapshot\n", cfg.API.AdminToken, n.URL())
 	fmt.Fprintf(stdout, "  API spec:     %s/v1/openapi.yaml\n", n.URL())
 	kpi, runErr := sim.Run(ctx, sim.Config{
 		BaseURL: n.URL(), AdminToken: cfg.API.AdminToken, PaymentSecret: secret, Clock: clock,
 		FranchisePerStation: *franchise, Crowd: *crowd, OrdersPerMinute: *rate, Duration: *duration,
-		Seed: *seed, Out: stdout, Log: log,
+		Seed: *seed, Links: *links, Out: stdout, Log: log,
 	})
 	stopServer()
 	srvErr := <-srvDone

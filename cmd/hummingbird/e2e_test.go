@@ -275,6 +275,19 @@ func TestE2EDelivery(t *testing.T) {
 			var p latLng
 			f.decode(t, &p)
 			positions = append(positions, p)
+		case "eta":
+			// The estimate follows the courier (docs/protocol.md); it stays inside its window.
+			var e struct {
+				ETA    time.Time `json:"eta"`
+				Window struct {
+					From time.Time `json:"from"`
+					To   time.Time `json:"to"`
+				} `json:"eta_window"`
+			}
+			f.decode(t, &e)
+			if e.ETA.Before(e.Window.From) || e.ETA.After(e.Window.To) {
+				t.Fatalf("eta frame %s: the estimate is outside its window", f.Data)
+			}
 		default:
 			t.Fatalf("unexpected %s frame %s on the tracking socket", f.Type, f.Data)
 		}

@@ -37,7 +37,9 @@ func (n *node) URL() string { return "http://" + n.ln.Addr().String() }
 func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Logger) (*node, error) {
 	store := memory.New()
 	hub := realtime.NewHub()
-	feed := api.NewFeed(hub, clock, log)
+	fc := cfg.Feed
+	fc.Clock = clock
+	feed := api.NewFeedWith(fc, hub, log)
 	eng := dispatch.New(cfg.Dispatch, store, clock, feed, log)
 	if err := eng.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)

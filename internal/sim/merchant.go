@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
@@ -68,12 +67,11 @@ func runMerchants(ctx context.Context, c *client, cfg Config, w *world, until ti
 				o.payAt = now.Add(time.Duration(10+rng.IntN(40)) * time.Second)
 			}
 			orders = append(orders, o)
-			if shown < 3 {
+			if shown < cfg.Links {
 				shown++
 				tok := w.tracking[len(w.tracking)-1]
-				ws := "ws" + strings.TrimPrefix(cfg.BaseURL, "http")
-				fmt.Fprintf(cfg.Out, "order %s from %s\n  tracking: %s/v1/track/%s\n  live:     %s/v1/track/%s/ws\n",
-					o.id, cfg.City.Shops[o.merchant].Name, cfg.BaseURL, tok, ws, tok)
+				fmt.Fprintf(cfg.Out, "order %s from %s\n  track page: %s/track/%s\n  snapshot:   %s/v1/track/%s\n",
+					o.id, cfg.City.Shops[o.merchant].Name, cfg.BaseURL, tok, cfg.BaseURL, tok)
 			}
 		}
 	}

@@ -34,6 +34,8 @@ type Config struct {
 	Duration time.Duration
 	// Seed makes the run repeatable in its choices (not in its timing).
 	Seed uint64
+	// Links is how many of the first orders get their tracking links printed [0].
+	Links int
 	// Out receives the progress lines and URLs [io.Discard].
 	Out io.Writer
 	// Log receives diagnostics [discard].
@@ -127,8 +129,8 @@ func setup(ctx context.Context, c *client, cfg Config) (*world, []*bot, error) {
 		if err := c.call(ctx, "POST", "/v1/admin/stations", admin, nil, map[string]any{"name": s.Name, "zone": s.Zone}, &st); err != nil {
 			return nil, nil, err
 		}
-		for i := range cfg.FranchisePerStation {
-			b, err := newCourier(ctx, c, cfg, w, courier.Franchise, st.ID, fmt.Sprintf("%s %d", s.Name, i+1),
+		for range cfg.FranchisePerStation {
+			b, err := newCourier(ctx, c, cfg, w, courier.Franchise, st.ID, courierName(len(bots)),
 				geo.Offset(s.Base, rng.NormFloat64()*300, rng.NormFloat64()*300), rng.Uint64())
 			if err != nil {
 				return nil, nil, err
@@ -136,9 +138,9 @@ func setup(ctx context.Context, c *client, cfg Config) (*world, []*bot, error) {
 			bots = append(bots, b)
 		}
 	}
-	for i := range cfg.Crowd {
+	for range cfg.Crowd {
 		p := city.Dropoff(rng, city.Centre, 3500)
-		b, err := newCourier(ctx, c, cfg, w, courier.Crowd, "", fmt.Sprintf("Crowd %d", i+1), p, rng.Uint64())
+		b, err := newCourier(ctx, c, cfg, w, courier.Crowd, "", courierName(len(bots)), p, rng.Uint64())
 		if err != nil {
 			return nil, nil, err
 		}
@@ -158,6 +160,23 @@ func setup(ctx context.Context, c *client, cfg Config) (*world, []*bot, error) {
 	}
 	fmt.Fprintf(cfg.Out, "city: %s; %d franchise and %d crowd couriers\n", city, cfg.FranchisePerStation*len(city.Stations), cfg.Crowd)
 	return w, bots, nil
+}
+
+// courierNames are the simulated couriers' names; the tracking page shows the first word.
+var courierNames = [...]string{
+	"Léa Martin", "Hugo Bernard", "Chloé Dubois", "Karim Haddad", "Inès Moreau", "Lucas Laurent",
+	"Amina Diallo", "Théo Simon", "Manon Michel", "Yanis Lefebvre", "Camille Leroy", "Nathan Roux",
+	"Sarah Fournier", "Louis Girard", "Zoé Bonnet", "Mehdi Benali", "Jade Lambert", "Paul Fontaine",
+	"Emma Rousseau", "Adam Vincent", "Lina Muller", "Jules Blanc", "Alice Guerin", "Omar Faure",
+}
+
+// courierName returns the i-th simulated courier's name, numbered past the list's end.
+func courierName(i int) string {
+	n := courierNames[i%len(courierNames)]
+	if round := i / len(courierNames); round > 0 {
+		n = fmt.Sprintf("%s %d", n, round+1)
+	}
+	return n
 }
 
 func newCourier(ctx context.Context, c *client, cfg Config, w *world, kind courier.Kind, station, name string, at geo.LatLng, seed uint64) (*bot, error) {
