@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hummingbird-dispatch/hummingbird/dispatch"
 	"github.com/hummingbird-dispatch/hummingbird/internal/bench"
 	"github.com/hummingbird-dispatch/hummingbird/internal/mdrp"
 )
@@ -35,6 +36,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print the results as JSON instead of a table")
 	pubDir := fs.String("published", "", "folder of published result tables [<DIR>/published or next to the instances]")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "instances replayed in parallel")
+	var knobs knobList
+	fs.Var(&knobs, "knob", "policy experiment: Name=value over the defaults, repeatable ("+strings.Join(bench.Knobs, ", ")+")")
 	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err}
@@ -42,6 +45,11 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() == 0 || *workers < 1 {
 		fs.Usage()
 		return usageError{errors.New("need at least one DIR and workers ≥ 1")}
+	}
+	for _, k := range knobs {
+		if err := bench.SetKnob(&dispatch.Config{}, k); err != nil {
+			return usageError{err}
+		}
 	}
 	dirs, err := bench.Instances(fs.Args())
 	if err != nil {
@@ -55,7 +63,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	start := time.Now()
 	bar := progressBar{w: stderr}
-	results, err := bench.RunAll(ctx, dirs, bench.Options{Workers: *workers, Out: *out, Progress: bar.show})
+	results, err := bench.RunAll(ctx, dirs, bench.Options{Workers: *workers, Out: *out, Progress: bar.show, Knobs: knobs})
 	bar.done()
 	if err != nil {
 		return err
@@ -117,3 +125,9 @@ func (b *progressBar) done() {
 		fmt.Fprintln(b.w)
 	}
 }
+
+// knobList collects repeated --knob flags.
+type knobList []string
+
+func (k *knobList) String() string     { return strings.Join(*k, " ") }
+func (k *knobList) Set(v string) error { *k = append(*k, v); return nil }

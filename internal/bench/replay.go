@@ -78,6 +78,19 @@ type replay struct {
 	byOn     []*simCourier          // sorted by shift start
 	events   eventQueue
 	sol      mdrp.Solution
+	rounds   roundTimes
+}
+
+// roundTimes measures the engine's rounds during a replay.
+type roundTimes struct {
+	n          int
+	total, max time.Duration
+}
+
+func (t *roundTimes) add(d time.Duration) {
+	t.n++
+	t.total += d
+	t.max = max(t.max, d)
 }
 
 func newReplay(ctx context.Context, in *mdrp.Instance, cfg dispatch.Config) (*replay, error) {
@@ -187,7 +200,9 @@ func (r *replay) run(ctx context.Context) error {
 				return err
 			}
 		}
+		start := time.Now()
 		r.eng.Tick(ctx)
+		r.rounds.add(time.Since(start))
 		if err := r.answer(ctx); err != nil {
 			return err
 		}

@@ -12,7 +12,7 @@ import (
 
 // sharedInstance finds an instance of the shared MDRPLIB next to the project; CI must
 // have it, a bare checkout elsewhere skips.
-func sharedInstance(t *testing.T, name string) string {
+func sharedInstance(t testing.TB, name string) string {
 	t.Helper()
 	dir, _ := os.Getwd()
 	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {

@@ -59,6 +59,8 @@ type Options struct {
 	Out string
 	// Progress, when set, is called after each instance (from one goroutine at a time).
 	Progress func(done, total int, name string)
+	// Knobs are "Name=value" policy settings applied over the defaults (see SetKnob).
+	Knobs []string
 }
 
 // RunAll loads, replays, checks and scores every instance folder, in parallel, and
@@ -83,7 +85,7 @@ func RunAll(ctx context.Context, dirs []string, opt Options) ([]Result, error) {
 	for range max(1, opt.Workers) {
 		wg.Go(func() {
 			for i := range jobs {
-				r, err := one(ctx, dirs[i], opt.Out)
+				r, err := one(ctx, dirs[i], opt)
 				if err != nil {
 					fail(err)
 					continue
@@ -113,7 +115,8 @@ func RunAll(ctx context.Context, dirs []string, opt Options) ([]Result, error) {
 }
 
 // one replays a single instance.
-func one(ctx context.Context, dir, out string) (Result, error) {
+func one(ctx context.Context, dir string, opt Options) (Result, error) {
+	out := opt.Out
 	start := time.Now()
 	in, err := mdrp.Load(dir)
 	if err != nil {
@@ -122,6 +125,11 @@ func one(ctx context.Context, dir, out string) (Result, error) {
 	cfg, err := Config(in)
 	if err != nil {
 		return Result{}, err
+	}
+	for _, k := range opt.Knobs {
+		if err := SetKnob(&cfg, k); err != nil {
+			return Result{}, err
+		}
 	}
 	sol, err := Replay(ctx, in, cfg)
 	if err != nil {
