@@ -125,7 +125,7 @@ func (c Config) withDefaults() Config {
 	}
 	setD(&c.CommitLead, time.Minute)
 	setD(&c.ChainHorizon, 20*time.Minute)
-	setF(&c.WaitWeight, 0.5)
+	setF(&c.WaitWeight, 2)
 	setF(&c.DelayWeight, 8)
 	setF(&c.LateWeight, 3)
 	setI(&c.TraceOrders, 10000)
