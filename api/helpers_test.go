@@ -157,7 +157,14 @@ func (e *testEnv) do(t testing.TB, method, path, token string, body any, headers
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := e.Client.Do(req)
+	resp, b := roundTrip(t, e.Client, req)
+	return testResponse{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// roundTrip sends req with client and reads the whole body.
+func roundTrip(t testing.TB, client *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +173,7 @@ func (e *testEnv) do(t testing.TB, method, path, token string, body any, headers
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testResponse{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return resp, b
 }
 
 // box returns a square polygon of side 2·half metres around c.
@@ -219,6 +226,8 @@ func orderBody(ref string) []byte {
 		"pickup":       map[string]any{"name": "Boulangerie", "pos": geo.Offset(parisCentre, 100, 0)},
 		"dropoff":      map[string]any{"name": "Ada", "phone": "+33100000000", "pos": geo.Offset(parisCentre, -600, 400)},
 		"value_cents":  1850,
+		// Ready now: the engine offers a job only when its courier must set off.
+		"ready_at": testEpoch,
 	})
 	return b
 }

@@ -34,15 +34,7 @@ func (e *testEnv) page(t *testing.T, method, path, form string, cookies []*http.
 		req.AddCookie(c)
 	}
 	client := &http.Client{Transport: e.Client.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := roundTrip(t, client, req)
 	return resp, string(b)
 }
 

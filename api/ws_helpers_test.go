@@ -155,6 +155,12 @@ func (e *wsEnv) dial(t testing.TB, path, token string) (*wsClient, *http.Respons
 	if token != "" {
 		h.Set("Authorization", "Bearer "+token)
 	}
+	return e.dialHeader(t, path, h)
+}
+
+// dialHeader opens a WebSocket with the given request headers.
+func (e *wsEnv) dialHeader(t testing.TB, path string, h http.Header) (*wsClient, *http.Response, error) {
+	t.Helper()
 	d := websocket.Dialer{HandshakeTimeout: wsTimeout}
 	c, resp, err := d.Dial(e.wsURL(path), h)
 	if err != nil {

@@ -15,18 +15,6 @@ import (
 	"github.com/hummingbird-dispatch/hummingbird/geo"
 )
 
-// dialHeader opens a WebSocket with the given request headers.
-func (e *wsEnv) dialHeader(t testing.TB, path string, h http.Header) (*wsClient, *http.Response, error) {
-	t.Helper()
-	d := websocket.Dialer{HandshakeTimeout: wsTimeout}
-	c, resp, err := d.Dial(e.wsURL(path), h)
-	if err != nil {
-		return nil, resp, err
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return &wsClient{c: c}, resp, nil
-}
-
 // opsUntil reads "ops" frames until ok accepts one (each frame waits at most wsTimeout).
 func opsUntil(t *testing.T, c *wsClient, ok func(opsView) bool) opsView {
 	t.Helper()

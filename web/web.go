@@ -21,7 +21,8 @@ var staticFiles embed.FS
 var templateFiles embed.FS
 
 // pages are the parsed templates, named by file (track.html, ops.html, login.html,
-// notfound.html). Parsing happens once; a broken template fails every test.
+// notfound.html; head.html defines their shared head). Parsing happens once; a broken
+// template fails every test.
 var pages = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
 
 // Static returns the files served under /static/: our scripts and styles at the top,

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	_ "time/tzdata" // HUMMINGBIRD_OPS_TIMEZONE works on machines without a zone database
 
 	"github.com/hummingbird-dispatch/hummingbird/api"
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"

@@ -41,6 +41,8 @@ func TestLoadConfigValues(t *testing.T) {
 		"HUMMINGBIRD_CROWD_STEP":       "15s",
 		"HUMMINGBIRD_PAYMENT_TIMEOUT":  "5m",
 		"HUMMINGBIRD_LOG_LEVEL":        "debug",
+		"HUMMINGBIRD_TILE_URL":         "https://tiles.example/{z}/{x}/{y}.png",
+		"HUMMINGBIRD_OPS_TIMEZONE":     "UTC",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +55,8 @@ func TestLoadConfigValues(t *testing.T) {
 	if c.Addr != "127.0.0.1:9000" || c.API.PublicURL != "https://track.example" || c.API.AdminToken != "adm" ||
 		!slices.Equal(secrets, []string{"whsec_new", "whsec_old"}) || c.LogLevel != slog.LevelDebug ||
 		d.Round != 500*time.Millisecond || d.OfferTTL != 20*time.Second || d.CrowdOfferTTL != 40*time.Second ||
-		d.FranchiseWindow != 2*time.Minute || d.CrowdStep != 15*time.Second || d.PaymentTimeout != 5*time.Minute {
+		d.FranchiseWindow != 2*time.Minute || d.CrowdStep != 15*time.Second || d.PaymentTimeout != 5*time.Minute ||
+		c.API.TileURL != "https://tiles.example/{z}/{x}/{y}.png" || c.Feed.Day != time.UTC {
 		t.Fatalf("config %+v, secrets %q", c, secrets)
 	}
 }
@@ -72,6 +75,8 @@ func TestConfigErrors(t *testing.T) {
 		{"negative duration", map[string]string{"HUMMINGBIRD_CROWD_STEP": "-1s"}, []string{"HUMMINGBIRD_CROWD_STEP"}},
 		{"unknown store", map[string]string{"HUMMINGBIRD_STORE": "postgres"}, []string{"HUMMINGBIRD_STORE"}},
 		{"log level", map[string]string{"HUMMINGBIRD_LOG_LEVEL": "loud"}, []string{"HUMMINGBIRD_LOG_LEVEL"}},
+		{"tile URL", map[string]string{"HUMMINGBIRD_TILE_URL": "tiles/{z}/{x}/{y}.png"}, []string{"HUMMINGBIRD_TILE_URL"}},
+		{"time zone", map[string]string{"HUMMINGBIRD_OPS_TIMEZONE": "Mars/Olympus"}, []string{"HUMMINGBIRD_OPS_TIMEZONE"}},
 		{"all at once", map[string]string{"HUMMINGBIRD_ROUND": "x", "HUMMINGBIRD_STORE": "redis"},
 			[]string{"HUMMINGBIRD_ROUND", "HUMMINGBIRD_STORE"}},
 	} {
