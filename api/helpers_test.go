@@ -73,13 +73,17 @@ type testEnv struct {
 }
 
 // newTestEnv builds the environment; opts adjust the api.Config before New.
+// testEngineConfig offers jobs as soon as they are matched (a long commit lead): these
+// tests are about the API, not about when the engine commits.
+var testEngineConfig = dispatch.Config{CommitLead: 24 * time.Hour}
+
 func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 	t.Helper()
 	clock := &testClock{t: testEpoch}
 	store := memory.New()
 	hub := realtime.NewHub()
 	feed := NewFeed(hub, clock, nil)
-	engine := dispatch.New(dispatch.Config{}, store, clock, feed, nil)
+	engine := dispatch.New(testEngineConfig, store, clock, feed, nil)
 	cfg := Config{AdminToken: testAdminToken, PaymentSecrets: [][]byte{testPaymentSecret}, PublicURL: "https://hb.example"}
 	for _, o := range opts {
 		o(&cfg)
@@ -226,8 +230,6 @@ func orderBody(ref string) []byte {
 		"pickup":       map[string]any{"name": "Boulangerie", "pos": geo.Offset(parisCentre, 100, 0)},
 		"dropoff":      map[string]any{"name": "Ada", "phone": "+33100000000", "pos": geo.Offset(parisCentre, -600, 400)},
 		"value_cents":  1850,
-		// Ready now: the engine offers a job only when its courier must set off.
-		"ready_at": testEpoch,
 	})
 	return b
 }

@@ -195,7 +195,7 @@ func TestIdempotencyServerErrorIsNotSaved(t *testing.T) {
 	store := &failingStore{Store: mem}
 	clock := &testClock{t: testEpoch}
 	feed := NewFeed(realtime.NewHub(), clock, nil)
-	engine := dispatch.New(dispatch.Config{}, store, clock, feed, nil)
+	engine := dispatch.New(testEngineConfig, store, clock, feed, nil)
 	s := New(Config{}, engine, store, mem, feed, nil)
 	defer func() { _ = s.Shutdown(context.Background()) }()
 	if _, err := engine.CreateArea(t.Context(), dispatch.ServiceArea{Name: "Paris", Polygon: box(parisCentre, 1500)}); err != nil {

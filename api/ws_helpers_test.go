@@ -57,7 +57,7 @@ func newWSEnv(t testing.TB, opts wsOptions) *wsEnv {
 	hub := realtime.NewHub()
 	opts.feed.Clock = clock
 	feed := NewFeedWith(opts.feed, hub, nil)
-	engine := dispatch.New(dispatch.Config{}, store, clock, feed, nil)
+	engine := dispatch.New(testEngineConfig, store, clock, feed, nil)
 	s := New(Config{WS: opts.ws, AdminToken: opts.admin}, engine, store, store, feed, nil)
 
 	var handlers sync.WaitGroup // hijacked connections outlive httptest's own bookkeeping

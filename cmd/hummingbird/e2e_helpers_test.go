@@ -405,8 +405,14 @@ func orderRequest() map[string]any {
 		"dropoff": map[string]any{"pos": customerPos, "name": "Ada", "address": "3 rue du Bac",
 			"phone": "+33100000000", "notes": "3rd floor"},
 		"units": 1, "value_cents": 1850, "currency": "EUR",
+		// Ready now: the engine offers a job only when its courier must set off.
+		"ready_at": e2eReady,
 	}
 }
+
+// e2eReady is the ready time of every e2e order: the start of the test binary, so that
+// repeated requests have identical bodies.
+var e2eReady = time.Now().UTC().Truncate(time.Second)
 
 // createOrder creates the standard order with an Idempotency-Key.
 func (s *testServer) createOrder(t *testing.T, merchantKey, idemKey string) order {
