@@ -126,10 +126,6 @@ func (e *Engine) match(ctx context.Context, now time.Time) {
 	e.commit(ctx, picks, now)
 }
 
-// mergeReach is how much of an order's own courier travel counts as saved when it joins
-// a bundle instead.
-const mergeReach = 1.0
-
 // pick is the round's decision for one job.
 type pick struct {
 	own    *pending // the order this row was made for
@@ -216,7 +212,7 @@ func (e *Engine) merge(picks []*pick, now time.Time) {
 		if !pk.ok {
 			return math.Inf(1)
 		}
-		return pk.pl.cost - mergeReach*pk.pl.reach
+		return pk.pl.cost - pk.pl.reach
 	}
 	slices.SortStableFunc(order, func(a, b *pick) int { return cmp.Compare(own(b), own(a)) })
 	hosts := map[*pick]bool{}

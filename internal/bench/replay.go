@@ -200,9 +200,8 @@ func (r *replay) run(ctx context.Context) error {
 				return err
 			}
 		}
-		start := time.Now()
 		r.eng.Tick(ctx)
-		r.rounds.add(time.Since(start))
+		r.rounds.add(r.eng.Stats().LastRound)
 		if err := r.answer(ctx); err != nil {
 			return err
 		}
