@@ -21,6 +21,9 @@ var (
 	ErrNoPosition    = errors.New("dispatch: courier has no position yet")
 	ErrCourierBusy   = errors.New("dispatch: courier is carrying orders")
 	ErrNotCancelable = errors.New("dispatch: order can no longer be canceled")
+	// ErrFenced is returned by a store writing on behalf of a lease holder whose lease
+	// has since passed to another holder (a higher epoch): the write did not happen.
+	ErrFenced = errors.New("dispatch: writer's lease is stale")
 )
 
 // FieldError is a validation failure naming the offending field. It matches ErrInvalid.

@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -37,7 +36,10 @@ const (
 
 // ApplyPayment applies a verified payment event. Events are deduplicated by id and never
 // move an order backwards: a success after expiry or cancel records a refund request, a
-// refund before pickup cancels, a refund later is only recorded.
+// refund before pickup cancels, a refund later is only recorded. A success moves the order
+// pending_payment → paid → dispatching and records the event id in one store write, so a
+// crash can never leave a paid order outside dispatch or a payment applied but not
+// remembered.
 func (e *Engine) ApplyPayment(ctx context.Context, pe PaymentEvent) (PaymentResult, error) {
 	switch pe.Kind {
 	case PaymentSucceeded, PaymentFailed, PaymentRefunded:
@@ -49,9 +51,8 @@ func (e *Engine) ApplyPayment(ctx context.Context, pe PaymentEvent) (PaymentResu
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	// The lock makes check, apply and mark one step for this engine; the id is marked
-	// only after success, so a failure leaves it unmarked and the provider's retry
-	// applies it.
+	// A cheap early answer for the provider's retries; the store's ApplyPayment is what
+	// decides, atomically with the order write, when two instances race.
 	seen, err := e.store.PaymentEventSeen(ctx, pe.ID)
 	if err != nil {
 		return "", err
@@ -59,14 +60,7 @@ func (e *Engine) ApplyPayment(ctx context.Context, pe PaymentEvent) (PaymentResu
 	if seen {
 		return PaymentDuplicate, nil
 	}
-	res, err := e.applyPayment(ctx, pe)
-	if err != nil {
-		return "", err
-	}
-	if _, err := e.store.MarkPaymentEvent(ctx, pe.ID); err != nil {
-		return "", err
-	}
-	return res, nil
+	return e.applyPayment(ctx, pe)
 }
 
 func (e *Engine) applyPayment(ctx context.Context, pe PaymentEvent) (PaymentResult, error) {
@@ -76,6 +70,7 @@ func (e *Engine) applyPayment(ctx context.Context, pe PaymentEvent) (PaymentResu
 	}
 	now := e.clock.Now()
 	prev := o.Version
+	res := PaymentApplied
 	var events []Event
 	switch pe.Kind {
 	case PaymentSucceeded:
@@ -89,26 +84,35 @@ func (e *Engine) applyPayment(ctx context.Context, pe PaymentEvent) (PaymentResu
 				o.ReadyAt = o.ReadyAt.Add(now.Sub(o.CreatedAt)).Truncate(time.Microsecond)
 			}
 			events = append(events, ev)
-		case o.State == Paid && e.queue[o.ID] == nil:
-			// Paid earlier but never queued (the enqueue write failed): queue it now.
-			if err := e.enqueue(ctx, o, now); err != nil {
-				return "", fmt.Errorf("enqueue paid order: %w", err)
+			ev, err := e.startDispatch(&o, now)
+			if err != nil {
+				return "", err
 			}
-			return PaymentApplied, nil
+			events = append(events, ev)
+		case o.State == Paid && e.queue[o.ID] == nil:
+			// Paid but never moved on (written by a release that paid and queued in two
+			// writes): move it into dispatch with this event.
+			ev, err := e.startDispatch(&o, now)
+			if err != nil {
+				return "", err
+			}
+			events = append(events, ev)
 		case (o.State == Expired || o.State == Canceled) && !o.RefundRequested && !o.Refunded:
 			o.RefundRequested = true
 			events = append(events, o.record(EventRefundRequest, now, "paid after "+string(o.State), ""))
 		default:
-			return PaymentIgnored, nil
+			res = PaymentIgnored
 		}
 	case PaymentFailed:
 		if o.State != PendingPayment {
-			return PaymentIgnored, nil
+			res = PaymentIgnored
+			break
 		}
 		events = append(events, o.record(EventPaymentFailed, now, "payment "+pe.ID+" failed", ""))
 	case PaymentRefunded:
 		if o.Refunded {
-			return PaymentIgnored, nil
+			res = PaymentIgnored
+			break
 		}
 		o.Refunded = true
 		if o.State.Cancelable() {
@@ -117,44 +121,92 @@ func (e *Engine) applyPayment(ctx context.Context, pe PaymentEvent) (PaymentResu
 		}
 		events = append(events, o.record(EventRefunded, now, "refund "+pe.ID, ""))
 	}
-	if err := e.save(ctx, &o, prev, events); err != nil {
+	// An ignored event is recorded too (with no order write), so its retries are
+	// answered as duplicates.
+	fresh, err := e.savePayment(ctx, pe.ID, &o, prev, events, now)
+	switch {
+	case err != nil:
 		return "", err
+	case !fresh:
+		return PaymentDuplicate, nil // another instance applied it since our check
+	case res == PaymentIgnored:
+		return PaymentIgnored, nil
 	}
 	if o.State == Canceled {
 		e.forget(o)
 	}
-	if o.State == Paid && pe.Kind == PaymentSucceeded {
+	if o.State == Dispatching {
 		delete(e.unpaid, o.ID)
 		e.stats.OrdersPaid++
-		if err := e.enqueue(ctx, o, now); err != nil {
-			return "", fmt.Errorf("enqueue paid order: %w", err)
-		}
+		e.queue[o.ID] = newPending(o, now)
 	}
 	return PaymentApplied, nil
 }
 
-// enqueue moves a paid order into dispatch.
+// savePayment writes o (whose version was prev) with its events together with the
+// payment event id, and notifies the events. On an error the store may still have
+// committed (a lost answer) or another instance may have moved the order: an order the
+// store now shows dispatching is taken into the queue, as resync does for queued ones.
+func (e *Engine) savePayment(ctx context.Context, id string, o *Order, prev int64, events []Event, now time.Time) (bool, error) {
+	if len(events) > 0 {
+		o.Version = prev + 1
+	}
+	fresh, err := e.store.ApplyPayment(ctx, id, *o, prev, events)
+	if err != nil {
+		o.Version = prev
+		if cur, rerr := e.store.Order(ctx, o.ID); rerr == nil && cur.State == Dispatching && e.queue[cur.ID] == nil {
+			delete(e.unpaid, cur.ID)
+			e.queue[cur.ID] = newPending(cur, now)
+		}
+		return false, err
+	}
+	if !fresh {
+		return false, nil
+	}
+	for _, ev := range events {
+		e.notify.OrderEvent(*o, ev)
+	}
+	return true, nil
+}
+
+// startDispatch moves a paid order to dispatching and sets its escalation timer: the
+// crowd at once when no station covers the pickup, else the station's window, opened when
+// a courier could first be needed. It returns the state event; the caller writes it.
+func (e *Engine) startDispatch(o *Order, now time.Time) (Event, error) {
+	ev, err := o.move(Dispatching, now, "entered dispatch", "")
+	if err != nil {
+		return Event{}, err
+	}
+	if o.StationID == "" {
+		o.Escalation = Escalation{Phase: PhaseCrowd, Ring: e.cfg.CrowdStartRings, NextStepAt: now.Add(e.cfg.CrowdStep)}
+	} else {
+		// A pre-order is not broadcast to the crowd hours before it is ready.
+		opens := later(now, o.ReadyAt.Add(-e.cfg.MaxPickupTravel))
+		o.Escalation = Escalation{Phase: PhaseFranchise, NextStepAt: opens.Add(e.window(o.StationID))}
+	}
+	return ev, nil
+}
+
+// enqueue puts an order found paid or dispatching at Start into the queue, moving a paid
+// one (left by a release that paid and queued in two writes) to dispatching first.
 func (e *Engine) enqueue(ctx context.Context, o Order, now time.Time) error {
 	if o.State == Paid {
 		prev := o.Version
-		ev, err := o.move(Dispatching, now, "entered dispatch", "")
+		ev, err := e.startDispatch(&o, now)
 		if err != nil {
 			return err
-		}
-		if o.StationID == "" {
-			o.Escalation = Escalation{Phase: PhaseCrowd, Ring: e.cfg.CrowdStartRings, NextStepAt: now.Add(e.cfg.CrowdStep)}
-		} else {
-			// The station's window opens when a courier could first be needed: a
-			// pre-order is not broadcast to the crowd hours before it is ready.
-			opens := later(now, o.ReadyAt.Add(-e.cfg.MaxPickupTravel))
-			o.Escalation = Escalation{Phase: PhaseFranchise, NextStepAt: opens.Add(e.window(o.StationID))}
 		}
 		if err := e.save(ctx, &o, prev, []Event{ev}); err != nil {
 			return err
 		}
 	}
-	e.queue[o.ID] = &pending{order: o, since: now, excluded: map[string]bool{}, crowd: map[string]string{}}
+	e.queue[o.ID] = newPending(o, now)
 	return nil
+}
+
+// newPending is a queue entry for an order entering dispatch at now.
+func newPending(o Order, now time.Time) *pending {
+	return &pending{order: o, since: now, excluded: map[string]bool{}, crowd: map[string]string{}}
 }
 
 func (e *Engine) window(stationID string) time.Duration {

@@ -39,6 +39,25 @@ func (f *flakyStore) UpdateOrder(ctx context.Context, o dispatch.Order, prev int
 	return nil
 }
 
+// ApplyPayment fails like UpdateOrder: the payment's order write is chosen by the same
+// hooks.
+func (f *flakyStore) ApplyPayment(ctx context.Context, id string, o dispatch.Order, prev int64, evs []dispatch.Event) (bool, error) {
+	f.mu.Lock()
+	fail, lost := f.fail, f.lostAck
+	f.mu.Unlock()
+	if fail != nil && fail(o, evs) {
+		return false, errFlaky
+	}
+	fresh, err := f.Store.ApplyPayment(ctx, id, o, prev, evs)
+	if err != nil {
+		return fresh, err
+	}
+	if lost != nil && lost(o, evs) {
+		return false, errFlaky
+	}
+	return fresh, nil
+}
+
 func (f *flakyStore) set(fail, lost func(dispatch.Order, []dispatch.Event) bool) {
 	f.mu.Lock()
 	f.fail, f.lostAck = fail, lost
@@ -66,7 +85,9 @@ func once(match func(dispatch.Order, []dispatch.Event) bool) func(dispatch.Order
 	}
 }
 
-func TestPaidOrderQueuedWhenEnqueueWriteFailed(t *testing.T) {
+// A payment whose write fails leaves nothing behind: the order is still unpaid and the
+// event unrecorded, so the provider's retry applies it and the order reaches the queue.
+func TestFailedPaymentWriteLeavesNothing(t *testing.T) {
 	e, fs := newFlakyEnv(t)
 	o := e.order("shop")
 	fs.set(once(func(o dispatch.Order, _ []dispatch.Event) bool { return o.State == dispatch.Dispatching }), nil)
@@ -74,8 +95,11 @@ func TestPaidOrderQueuedWhenEnqueueWriteFailed(t *testing.T) {
 	if _, err := e.eng.ApplyPayment(e.ctx, pe); !errors.Is(err, errFlaky) {
 		t.Fatalf("first delivery: %v", err)
 	}
-	if s := e.get(o.ID).State; s != dispatch.Paid {
-		t.Fatalf("state %s after failed enqueue", s)
+	if got := e.get(o.ID); got.State != dispatch.PendingPayment || got.Version != o.Version {
+		t.Fatalf("state %s version %d after a failed payment write, want %s %d", got.State, got.Version, dispatch.PendingPayment, o.Version)
+	}
+	if seen, err := e.store.PaymentEventSeen(e.ctx, pe.ID); err != nil || seen {
+		t.Fatalf("event recorded after a failed write (seen %v, err %v)", seen, err)
 	}
 	// The provider retries the same event: the order must reach the queue.
 	if r, err := e.eng.ApplyPayment(e.ctx, pe); err != nil || r != dispatch.PaymentApplied {
@@ -83,6 +107,24 @@ func TestPaidOrderQueuedWhenEnqueueWriteFailed(t *testing.T) {
 	}
 	if s := e.get(o.ID).State; s != dispatch.Dispatching || e.eng.Snapshot().Waiting != 1 {
 		t.Fatalf("after retry: %s, %d waiting", s, e.eng.Snapshot().Waiting)
+	}
+}
+
+// A payment write that commits but whose answer is lost still puts the order in the
+// queue, and the provider's retry is a duplicate.
+func TestLostPaymentAckQueuesOrder(t *testing.T) {
+	e, fs := newFlakyEnv(t)
+	o := e.order("shop")
+	fs.set(nil, once(func(o dispatch.Order, _ []dispatch.Event) bool { return o.State == dispatch.Dispatching }))
+	pe := dispatch.PaymentEvent{ID: "evt_1", Kind: dispatch.PaymentSucceeded, OrderID: o.ID}
+	if _, err := e.eng.ApplyPayment(e.ctx, pe); !errors.Is(err, errFlaky) {
+		t.Fatalf("first delivery: %v", err)
+	}
+	if s := e.get(o.ID).State; s != dispatch.Dispatching || e.eng.Snapshot().Waiting != 1 {
+		t.Fatalf("after a lost answer: %s, %d waiting", s, e.eng.Snapshot().Waiting)
+	}
+	if r, err := e.eng.ApplyPayment(e.ctx, pe); err != nil || r != dispatch.PaymentDuplicate {
+		t.Fatalf("retry: %v %v", r, err)
 	}
 }
 

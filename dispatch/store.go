@@ -50,10 +50,17 @@ type DirectoryStore interface {
 	Areas(ctx context.Context) ([]ServiceArea, error)
 }
 
-// PaymentLog remembers which payment-provider events were already applied.
+// PaymentLog remembers which payment-provider events were already applied, and applies
+// a payment's order write together with its event id so the two can never part.
 type PaymentLog interface {
-	// PaymentEventSeen reports whether id was already marked.
+	// PaymentEventSeen reports whether id was already recorded.
 	PaymentEventSeen(ctx context.Context, id string) (bool, error)
-	// MarkPaymentEvent records id and reports whether it was new.
-	MarkPaymentEvent(ctx context.Context, id string) (fresh bool, err error)
+	// ApplyPayment records the payment-provider event id and, in the same atomic step,
+	// writes o (stored version prev, o.Version prev+1) with events exactly like
+	// UpdateOrder. With no events only the id is recorded and o is ignored. If the id was
+	// recorded before, nothing is written and fresh is false. If the order write fails
+	// (ErrConflict on a stale prev, ErrNotFound, ErrFenced, …) nothing is written, the id
+	// stays unrecorded and the error is returned. Of concurrent calls with one id at most
+	// one is fresh.
+	ApplyPayment(ctx context.Context, id string, o Order, prev int64, events []Event) (fresh bool, err error)
 }

@@ -49,6 +49,8 @@ type Store struct {
 
 	idem       map[idemKey]idempotency.Record
 	idemBegins int // Begin calls since the last sweep of expired records
+
+	hooks hooks // the webhook outbox (webhook.go)
 }
 
 // New returns an empty Store.
@@ -111,6 +113,11 @@ func (s *Store) unindexMerchant(merchantID, id string) {
 func (s *Store) UpdateOrder(_ context.Context, o dispatch.Order, prev int64, events []dispatch.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.updateLocked(o, prev, events)
+}
+
+// updateLocked is UpdateOrder with the write lock held.
+func (s *Store) updateLocked(o dispatch.Order, prev int64, events []dispatch.Event) error {
 	old, ok := s.orders[o.ID]
 	if !ok {
 		return fmt.Errorf("%w: order %s", dispatch.ErrNotFound, o.ID)
@@ -220,7 +227,7 @@ func (s *Store) OpenOrders(_ context.Context) ([]dispatch.Order, error) {
 	return out, nil
 }
 
-// PaymentEventSeen reports whether a payment-provider event id was already marked.
+// PaymentEventSeen reports whether a payment-provider event id was already recorded.
 func (s *Store) PaymentEventSeen(_ context.Context, id string) (bool, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -228,12 +235,20 @@ func (s *Store) PaymentEventSeen(_ context.Context, id string) (bool, error) {
 	return ok, nil
 }
 
-// MarkPaymentEvent records a payment-provider event id and reports whether it was new.
-func (s *Store) MarkPaymentEvent(_ context.Context, id string) (bool, error) {
+// ApplyPayment records a payment-provider event id and, in the same locked step, writes
+// o with events as UpdateOrder would (nothing but the id when events is empty). A
+// recorded id writes nothing and returns fresh = false; a refused order write leaves the
+// id unrecorded and returns UpdateOrder's error.
+func (s *Store) ApplyPayment(_ context.Context, id string, o dispatch.Order, prev int64, events []dispatch.Event) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.payments[id]; ok {
 		return false, nil
+	}
+	if len(events) > 0 {
+		if err := s.updateLocked(o, prev, events); err != nil {
+			return false, err
+		}
 	}
 	s.payments[id] = struct{}{}
 	return true, nil

@@ -155,46 +155,6 @@ func directoryCases() []storeCase {
 				stations[0].Zone[1].Lng, areas[0].Polygon[1].Lng = 2, 2
 			}
 		}},
-		{"MarkPaymentEvent", func(t *testing.T, s dispatch.Store) {
-			seen, err := s.PaymentEventSeen(t.Context(), "evt_1")
-			ok(t, err)
-			if seen {
-				t.Fatal("evt_1 seen before it was marked")
-			}
-			for i, want := range []bool{true, false, false} {
-				fresh, err := s.MarkPaymentEvent(t.Context(), "evt_1")
-				ok(t, err)
-				if fresh != want {
-					t.Fatalf("call %d for evt_1: fresh = %v, want %v", i, fresh, want)
-				}
-			}
-			if seen, err = s.PaymentEventSeen(t.Context(), "evt_1"); err != nil || !seen {
-				t.Fatalf("evt_1 not seen after marking (err %v)", err)
-			}
-			fresh, err := s.MarkPaymentEvent(t.Context(), "evt_2")
-			ok(t, err)
-			if !fresh {
-				t.Fatal("evt_2 reported as seen")
-			}
-		}},
-		{"MarkPaymentEventConcurrent", func(t *testing.T, s dispatch.Store) {
-			for round := range rounds {
-				id := fmt.Sprintf("evt_race_%d", round)
-				fresh := make([]bool, racers)
-				errs := make([]error, racers)
-				race(func(i int) { fresh[i], errs[i] = s.MarkPaymentEvent(t.Context(), id) })
-				count := 0
-				for i := range racers {
-					ok(t, errs[i])
-					if fresh[i] {
-						count++
-					}
-				}
-				if count != 1 {
-					t.Fatalf("round %d: %d of %d concurrent calls saw %s as fresh, want exactly 1", round, count, racers, id)
-				}
-			}
-		}},
 		{"NotFoundLookups", func(t *testing.T, s dispatch.Store) {
 			for name, err := range map[string]error{
 				"Merchant":           second(s.Merchant(t.Context(), "mer_missing")),

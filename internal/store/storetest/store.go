@@ -29,7 +29,7 @@ type storeCase struct {
 // call returns a fresh, empty store).
 func Store(t *testing.T, newStore func(t *testing.T) dispatch.Store) {
 	t.Helper()
-	for _, c := range slices.Concat(orderCases(), directoryCases()) {
+	for _, c := range slices.Concat(orderCases(), lifecycleCases(), paymentCases(), directoryCases()) {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newStore(t)) })
 	}
 }
