@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/gorilla/websocket"
 	"github.com/hummingbird-dispatch/hummingbird/courier"
@@ -123,4 +124,18 @@ const (
 	CloseInternal      = websocket.CloseInternalServerErr // 1011: server error
 	CloseReplaced      = 4000                             // another connection of the same courier took over
 	CloseTrackingEnded = 4001                             // the tracked order reached a terminal state
+	CloseResync        = 4002                             // the live stream had a gap: reconnect for a snapshot
 )
+
+// KnownErrors lists the errors the wire table names, in table order without repeats, so
+// that a layer forwarding calls between instances can carry them by position and the
+// receiving side still matches them with errors.Is.
+func KnownErrors() []error {
+	out := make([]error, 0, len(errorTable))
+	for _, w := range errorTable {
+		if !slices.Contains(out, w.err) {
+			out = append(out, w.err)
+		}
+	}
+	return out
+}

@@ -349,6 +349,18 @@ func (f *Feed) start(id string, conn *realtime.Conn, hello HelloData, resume *in
 	return f.hub.Subscribe(courierTopic(id), conn)
 }
 
+// gap marks every courier stream as broken: frames may have been lost between
+// instances, so no resume point from before now can be replayed and the next connection
+// of each courier gets a snapshot.
+func (f *Feed) gap() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, l := range f.couriers {
+		l.seq++
+		l.since, l.frames = l.seq, nil
+	}
+}
+
 // streams returns how many couriers hold a stream (for tests and metrics).
 func (f *Feed) streams() int {
 	f.mu.Lock()

@@ -77,7 +77,7 @@ func (c Config) withDefaults() Config {
 // Server is the HTTP and WebSocket front of one engine.
 type Server struct {
 	cfg    Config
-	engine *dispatch.Engine
+	engine Dispatcher
 	dir    dispatch.DirectoryStore
 	idem   idempotency.Store
 	hub    *realtime.Hub
@@ -92,7 +92,7 @@ type Server struct {
 
 // New builds the server and its routes. feed must be the Feed given to the engine as its
 // Notifier, so that engine decisions reach the sockets this server holds.
-func New(cfg Config, engine *dispatch.Engine, dir dispatch.DirectoryStore, idem idempotency.Store, feed *Feed, log *slog.Logger) *Server {
+func New(cfg Config, engine Dispatcher, dir dispatch.DirectoryStore, idem idempotency.Store, feed *Feed, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -114,6 +114,15 @@ func (s *Server) Handler() http.Handler { return s.echo }
 // or ctx ends (http.Server.Shutdown neither closes nor waits for hijacked connections);
 // call it after the HTTP server stopped accepting requests.
 func (s *Server) Shutdown(ctx context.Context) error { return s.hub.Shutdown(ctx) }
+
+// Resync handles a gap in the live stream between instances (the bus lost messages,
+// for example when Redis restarted): every courier stream forgets its replay buffer and
+// every socket is closed with CloseResync, so that each client reconnects and reloads
+// from a snapshot rather than resuming over frames it never got.
+func (s *Server) Resync() {
+	s.feed.gap()
+	s.hub.CloseEvery(CloseResync, "live stream interrupted: reconnect")
+}
 
 // routes registers every endpoint; the OpenAPI test checks this table against
 // openapi.yaml in both directions.

@@ -156,6 +156,21 @@ func (h *Hub) CloseAll() {
 	}
 }
 
+// CloseEvery closes every registered connection with code and reason, without
+// refusing later ones: clients reconnect and start afresh (used when the live stream
+// had a gap it cannot describe).
+func (h *Hub) CloseEvery(code int, reason string) {
+	h.mu.RLock()
+	conns := make([]*Conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range conns {
+		c.Close(code, reason)
+	}
+}
+
 // Shutdown calls CloseAll and then waits until every connection that was
 // registered at that moment is Done, or until ctx is done, in which case it
 // returns an error wrapping ctx.Err().
