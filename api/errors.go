@@ -24,6 +24,7 @@ var (
 	ErrHandshake           = errors.New("api: bad WebSocket handshake")
 	ErrNotReady            = errors.New("api: not ready")
 	ErrCrossOrigin         = errors.New("api: cross-origin request refused")
+	ErrRateLimited         = errors.New("api: too many requests")
 )
 
 // wireError is how one domain or transport error appears on the wire: an HTTP status
@@ -47,6 +48,7 @@ var errorTable = []wireError{
 	{ErrHandshake, http.StatusBadRequest, "bad_handshake", "Bad WebSocket handshake"},
 	{ErrNotReady, http.StatusServiceUnavailable, "not_ready", "Not ready"},
 	{ErrCrossOrigin, http.StatusForbidden, "cross_origin", "Cross-origin request refused"},
+	{ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "Too many requests"},
 	{signature.ErrMissingHeader, http.StatusBadRequest, "bad_signature", "Bad signature"},
 	{signature.ErrMalformed, http.StatusBadRequest, "bad_signature", "Bad signature"},
 	{signature.ErrNoV1, http.StatusBadRequest, "bad_signature", "Bad signature"},

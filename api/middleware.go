@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -112,8 +114,30 @@ func (s *Server) merchantAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(ctxMerchant, m)
+		if err := s.limit(c, m.ID); err != nil {
+			return err
+		}
 		return next(c)
 	}
+}
+
+// limit applies the merchant's rate limit. A limiter that cannot reach its backend lets
+// the request through (it fails open) and the failure is logged.
+func (s *Server) limit(c echo.Context, merchantID string) error {
+	if s.cfg.Limiter == nil {
+		return nil
+	}
+	d, err := s.cfg.Limiter.Allow(c.Request().Context(), merchantID, s.cfg.Wall.Now())
+	if err != nil {
+		s.log.Warn("rate limiter unavailable; request allowed", "merchant", merchantID, "err", err)
+	}
+	if d.Allowed {
+		c.Response().Header().Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
+		return nil
+	}
+	secs := int(math.Ceil(d.RetryAfter.Seconds()))
+	c.Response().Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	return fmt.Errorf("%w: retry in %d s", ErrRateLimited, max(secs, 1))
 }
 
 // merchant returns the authenticated merchant.

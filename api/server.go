@@ -11,6 +11,7 @@ import (
 
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
 	"github.com/hummingbird-dispatch/hummingbird/internal/idempotency"
+	"github.com/hummingbird-dispatch/hummingbird/internal/ratelimit"
 	"github.com/hummingbird-dispatch/hummingbird/internal/realtime"
 )
 
@@ -44,7 +45,10 @@ type Config struct {
 	OpsPeriod time.Duration
 	// SessionTTL is the lifetime of an operator's session cookie [12h].
 	SessionTTL time.Duration
-	// Wall is the real clock, for session cookies, which browsers expire in real time
+	// Limiter bounds each merchant's request rate (keyed by merchant id); nil means no
+	// limit. A refused request gets 429 with Retry-After.
+	Limiter ratelimit.Limiter
+	// Wall is the real clock, for session cookies and rate limits, which browsers expire in real time
 	// even when the engine runs on a simulated clock [dispatch.SystemClock].
 	Wall dispatch.Clock
 }
