@@ -186,8 +186,17 @@ func (f *Feed) publishLocked(topic, typ string, data any, now time.Time) {
 
 // toCourierLocked gives a frame the courier's next seq, keeps it for resume and
 // publishes it.
+//
+// A courier that never connected to this instance (or whose stream was swept) has no
+// stream here and the frame is dropped: in a cluster every instance sees every
+// courier's frames, and only the one holding the courier's socket keeps them. This
+// also keeps each instance's seq numbers its own, so a resume point from another
+// instance always falls outside this stream and gets a snapshot.
 func (f *Feed) toCourierLocked(id, typ string, data any, now time.Time) {
-	l := f.logLocked(id, now)
+	l := f.couriers[id]
+	if l == nil {
+		return
+	}
 	l.seq++
 	f.maxSeq = max(f.maxSeq, l.seq)
 	b := encodeFrame(typ, l.seq, "", now, data)

@@ -76,6 +76,7 @@ func TestFeedCourierFramesHideCustomerSecrets(t *testing.T) {
 	f, hub, _ := newTestFeed(FeedConfig{})
 	var rec recorder
 	defer hub.Subscribe(courierTopic("cou_1"), &rec)()
+	f.claim("cou_1", &realtime.Conn{}) // frames are kept only for couriers connected here
 	drop := dispatch.Stop{Pos: geo.LatLng{Lat: 48.8, Lng: 2.3}, Name: "Ada Lovelace", Phone: "+33123456789", Notes: "code 1234B", Address: "1 rue X"}
 	f.Offer(dispatch.Offer{ID: "off_1", Kind: dispatch.OfferBroadcast, CourierID: "cou_1", OrderIDs: []string{"ord_1"}, Dropoffs: []dispatch.Stop{drop}})
 	o := dispatch.Order{ID: "ord_1", State: dispatch.Assigned, CourierID: "cou_1", Dropoff: drop, HandoffCode: "4242", TrackToken: "TRACKTOKENSECRET", PaymentIntent: "pi_secret"}
@@ -125,9 +126,16 @@ func TestFeedBoundsStreams(t *testing.T) {
 	f, _, clock := newTestFeed(FeedConfig{IdleTTL: time.Minute, MaxCouriers: 3, Replay: 4})
 	attached := &realtime.Conn{}
 	f.claim("cou_live", attached)
+	// visit connects a courier and leaves, so that its stream stays detached.
+	visit := func(id string) {
+		c := &realtime.Conn{}
+		f.claim(id, c)
+		f.release(id, c)
+	}
 	var oldSeq int64
 	for _, id := range []string{"cou_a", "cou_b", "cou_c", "cou_d"} {
 		clock.Advance(time.Second)
+		visit(id)
 		for range 10 {
 			f.OfferWithdrawn(id, "off", "x")
 		}
@@ -147,13 +155,36 @@ func TestFeedBoundsStreams(t *testing.T) {
 		}
 	}
 	clock.Advance(2 * time.Minute)
-	f.OfferWithdrawn("cou_e", "off", "x")
+	visit("cou_e")
 	if n := f.streams(); n != 2 {
 		t.Fatalf("%d streams after the idle TTL, want the connected one and the new one", n)
 	}
 	// A courier whose stream was evicted starts above every seq it could have kept.
+	visit("cou_a")
 	f.OfferWithdrawn("cou_a", "off", "x")
 	if l := f.couriers["cou_a"]; l.seq <= oldSeq || l.since < oldSeq {
 		t.Fatalf("new stream at seq %d (since %d), old one reached %d", l.seq, l.since, oldSeq)
+	}
+}
+
+func TestFeedKeepsNoStreamForCouriersConnectedElsewhere(t *testing.T) {
+	f, _, _ := newTestFeed(FeedConfig{})
+	for range 5 {
+		f.OfferWithdrawn("cou_elsewhere", "off", "x")
+	}
+	if n := f.streams(); n != 0 {
+		t.Fatalf("%d streams for a courier that never connected here, want 0", n)
+	}
+}
+
+func TestFeedGapForcesSnapshot(t *testing.T) {
+	f, _, _ := newTestFeed(FeedConfig{})
+	c := &realtime.Conn{}
+	_, mark := f.claim("cou_1", c)
+	f.OfferWithdrawn("cou_1", "off", "x")
+	f.gap()
+	l := f.couriers["cou_1"]
+	if len(l.frames) != 0 || l.since <= mark+1 {
+		t.Fatalf("after a gap the stream keeps %d frames from since %d; a client at seq %d must not resume", len(l.frames), l.since, mark+1)
 	}
 }
