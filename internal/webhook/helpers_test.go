@@ -51,9 +51,9 @@ const half = constSource(1 << 63)
 type answer int
 
 const (
-	fail answer = iota // 500
-	hang               // never answers; the client times out
-	accept             // 204
+	fail   answer = iota // 500
+	hang                 // never answers; the client times out
+	accept               // 204
 )
 
 // request is one webhook the receiver got.
