@@ -118,6 +118,9 @@ func (r *Relay) CourierMoved(courierID string, pos geo.LatLng, orderIDs []string
 // Deliver hands a notification received from the bus to to; malformed payloads are
 // logged and dropped (they come from the network).
 func Deliver(to dispatch.Notifier, payload []byte, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	var n note
 	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&n); err != nil {
 		log.Warn("relay: malformed notification", "err", err)
