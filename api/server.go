@@ -48,6 +48,9 @@ type Config struct {
 	// Limiter bounds each merchant's request rate (keyed by merchant id); nil means no
 	// limit. A refused request gets 429 with Retry-After.
 	Limiter ratelimit.Limiter
+	// Webhooks serves the merchant webhook endpoints (PUT /v1/webhook, an order's
+	// deliveries and replay); nil answers them 503 not_ready.
+	Webhooks WebhookStore
 	// Wall is the real clock, for session cookies and rate limits, which browsers expire in real time
 	// even when the engine runs on a simulated clock [dispatch.SystemClock].
 	Wall dispatch.Clock
@@ -145,6 +148,9 @@ func (s *Server) routes() {
 	m.GET("/orders/:id", s.handleGetOrder)
 	m.POST("/orders/:id/cancel", s.handleCancelOrder)
 	m.GET("/orders/:id/events", s.handleOrderEvents)
+	m.GET("/orders/:id/webhooks", s.handleOrderWebhooks)
+	m.POST("/orders/:id/webhooks/replay", s.handleReplayWebhooks)
+	m.PUT("/webhook", s.handlePutWebhook)
 
 	e.POST("/v1/payments/webhook", s.handlePaymentWebhook)
 
