@@ -20,8 +20,11 @@ import (
 // Bot timing (wall time).
 const (
 	botStep      = 200 * time.Millisecond // how often a bot moves and reports its position
-	botRedial    = time.Second            // wait before reconnecting after a drop
+	botRedial    = 500 * time.Millisecond // wait before reconnecting after a drop
 	botWriteWait = 5 * time.Second
+	// botStepWait is how long a bot waits for the answer to a step (arrived, picked_up,
+	// delivered) before sending it again.
+	botStepWait = 10 * time.Second
 )
 
 // Acceptance odds: franchise couriers nearly always confirm; crowd couriers pick.
@@ -30,33 +33,44 @@ const (
 	crowdAccept     = 0.6
 )
 
-// bot is one simulated courier: a real WebSocket client that follows the protocol.
+// bot is one simulated courier: a real WebSocket client that follows the protocol. Its
+// fields belong to the goroutine running run, except kick, which DropSocket signals.
 type bot struct {
 	id, token string
 	kind      courier.Kind
 	speed     float64
 	pos       geo.LatLng
-	base      string
+	bases     []string // instances' base URLs; the bot uses bases[cur]
+	cur       int
 	clock     *ScaledClock
 	codes     *sync.Map
+	ledger    *Ledger
 	log       *slog.Logger
 	rng       *rand.Rand
+	kick      chan struct{} // a value asks the bot to drop its socket without a close frame
 
-	ws      *websocket.Conn
-	msgID   int
-	lastSeq int64
-	plan    []stop
-	moved   time.Time
-	waiting map[string]bool // accepts sent, by offer id
+	ws       *websocket.Conn
+	msgID    int
+	lastSeq  int64
+	moved    time.Time
+	jobs     map[string]*job // the courier's active orders, by id
+	taken    int             // numbers jobs in the order they were taken
+	pending  map[string]pend // messages awaiting their answer, by message id
+	busy     string          // order whose step awaits its answer ("" none)
+	busyAt   time.Time
+	answered map[string]bool // offers accepted or declined, by id
 }
 
-// stop is one place on the courier's route.
-type stop struct {
+// job is one active order of the courier, as last reported by the server.
+type job struct {
+	order dispatch.Order
+	n     int
+}
+
+// pend is a sent message whose answer matters.
+type pend struct {
+	typ     string // accept, decline, arrived, picked_up, delivered
 	orderID string
-	pickup  bool
-	pos     geo.LatLng
-	ready   time.Time
-	arrived bool
 }
 
 // frame is the protocol envelope (docs/protocol.md).
@@ -69,9 +83,28 @@ type frame struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
+type botError string
+
+func (e botError) Error() string { return string(e) }
+
+const (
+	errClosed  = botError("sim: connection closed")
+	errDropped = botError("sim: socket dropped on purpose")
+	errResync  = botError("sim: state disagrees with the server; reconnecting for hello")
+)
+
+// dropSocket asks the bot to cut its connection; a no-op if a request is already queued.
+func (b *bot) dropSocket() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
 // run keeps the bot connected and working until ctx ends.
 func (b *bot) run(ctx context.Context) {
-	b.waiting = map[string]bool{}
+	b.answered = map[string]bool{}
+	b.jobs = map[string]*job{}
 	for ctx.Err() == nil {
 		if err := b.session(ctx); err != nil && ctx.Err() == nil {
 			b.log.Debug("courier session ended", "courier", b.id, "err", err)
@@ -85,7 +118,12 @@ func (b *bot) run(ctx context.Context) {
 
 // session is one connection's life.
 func (b *bot) session(ctx context.Context) error {
-	url := "ws" + strings.TrimPrefix(b.base, "http") + "/v1/courier/ws"
+	select { // a drop asked for while disconnected has happened already
+	case <-b.kick:
+	default:
+	}
+	base := b.bases[b.cur]
+	url := "ws" + strings.TrimPrefix(base, "http") + "/v1/courier/ws"
 	if b.lastSeq > 0 {
 		url += "?resume=" + itoa(b.lastSeq)
 	}
@@ -96,9 +134,15 @@ func (b *bot) session(ctx context.Context) error {
 		resp.Body.Close()
 	}
 	if err != nil {
+		// This instance may be gone: the next attempt goes to the next one, where a
+		// resume point means nothing.
+		b.cur = (b.cur + 1) % len(b.bases)
+		b.lastSeq = 0
 		return err
 	}
 	b.ws = ws
+	b.pending = map[string]pend{}
+	b.busy = ""
 	frames := make(chan frame, 64)
 	readDone := make(chan struct{})
 	go func() {
@@ -116,36 +160,39 @@ func (b *bot) session(ctx context.Context) error {
 			}
 		}
 	}()
+	dropped := false
 	defer func() {
-		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
+		if !dropped {
+			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
+		}
 		ws.Close()
 		<-readDone
 	}()
 	b.moved = b.clock.Now()
-	b.send("location", b.fix())
-	b.send("availability", map[string]string{"state": string(courier.Available)})
+	b.send("location", b.fix(), pend{})
+	b.send("availability", map[string]string{"state": string(courier.Available)}, pend{})
 	t := time.NewTicker(botStep)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-b.kick:
+			dropped = true
+			_ = ws.NetConn().Close() // no close frame: as if the phone lost its network
+			return errDropped
 		case f, ok := <-frames:
 			if !ok {
 				return errClosed
 			}
-			b.handle(f)
+			if err := b.handle(f); err != nil {
+				return err
+			}
 		case <-t.C:
 			b.step()
 		}
 	}
 }
-
-type botError string
-
-func (e botError) Error() string { return string(e) }
-
-const errClosed = botError("sim: connection closed")
 
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
@@ -156,119 +203,236 @@ func (b *bot) fix() map[string]any {
 	return map[string]any{"lat": b.pos.Lat, "lng": b.pos.Lng, "accuracy": 5, "at": b.clock.Now().UTC().Format(time.RFC3339Nano)}
 }
 
-// send writes one frame; errors surface as a closed read side.
-func (b *bot) send(typ string, data any) {
+// send writes one frame and remembers p under its message id when p.typ is set; write
+// errors surface as a closed read side.
+func (b *bot) send(typ string, data any, p pend) {
 	b.msgID++
 	raw, _ := json.Marshal(data)
-	f := frame{Type: typ, ID: b.id + "-" + itoa(int64(b.msgID)), TS: b.clock.Now().UTC().Format(time.RFC3339Nano), Data: raw}
+	id := b.id + "-" + itoa(int64(b.msgID))
+	if p.typ != "" {
+		b.pending[id] = p
+	}
+	f := frame{Type: typ, ID: id, TS: b.clock.Now().UTC().Format(time.RFC3339Nano), Data: raw}
 	_ = b.ws.SetWriteDeadline(time.Now().Add(botWriteWait))
 	if err := b.ws.WriteJSON(f); err != nil {
 		b.ws.Close()
 	}
 }
 
-// handle reacts to one server frame.
-func (b *bot) handle(f frame) {
+// state is the data of hello and snapshot: the courier's authoritative state.
+type state struct {
+	Orders []dispatch.Order `json:"orders"`
+	Offers []dispatch.Offer `json:"offers"`
+}
+
+// handle reacts to one server frame; an error ends the session.
+func (b *bot) handle(f frame) error {
 	if f.Seq > b.lastSeq {
 		b.lastSeq = f.Seq
 	}
 	switch f.Type {
+	case "hello", "snapshot":
+		var s state
+		if json.Unmarshal(f.Data, &s) != nil {
+			return nil
+		}
+		b.jobs = map[string]*job{}
+		b.busy = ""
+		for _, o := range s.Orders {
+			b.update(o)
+		}
+		for _, of := range s.Offers {
+			b.answer(of)
+		}
 	case "offer":
 		var of dispatch.Offer
-		if json.Unmarshal(f.Data, &of) != nil {
-			return
-		}
-		odds := crowdAccept
-		if b.kind == courier.Franchise {
-			odds = franchiseAccept
-		}
-		if b.rng.Float64() < odds {
-			b.waiting[of.ID] = true
-			b.send("accept", map[string]string{"offer_id": of.ID})
-		} else {
-			b.send("decline", map[string]string{"offer_id": of.ID})
-		}
-	case "ok":
-		var res struct {
-			Orders []dispatch.Order `json:"orders"`
-		}
-		if json.Unmarshal(f.Data, &res) == nil && len(res.Orders) > 0 {
-			b.take(res.Orders)
+		if json.Unmarshal(f.Data, &of) == nil {
+			b.answer(of)
 		}
 	case "order":
-		var o dispatch.Order
-		if json.Unmarshal(f.Data, &o) == nil && o.State.Terminal() {
-			b.drop(o.ID)
+		var d struct {
+			Order dispatch.Order `json:"order"`
 		}
+		if json.Unmarshal(f.Data, &d) == nil {
+			b.update(d.Order)
+		}
+	case "ok":
+		return b.ok(f)
 	case "error":
+		return b.refused(f)
+	}
+	return nil
+}
+
+// answer accepts or declines an offer once.
+func (b *bot) answer(of dispatch.Offer) {
+	if b.answered[of.ID] || (!of.ExpiresAt.IsZero() && b.clock.Now().After(of.ExpiresAt)) {
+		return
+	}
+	b.answered[of.ID] = true
+	odds := crowdAccept
+	if b.kind == courier.Franchise {
+		odds = franchiseAccept
+	}
+	if b.rng.Float64() < odds {
+		b.send("accept", map[string]string{"offer_id": of.ID}, pend{typ: "accept"})
+	} else {
+		b.send("decline", map[string]string{"offer_id": of.ID}, pend{typ: "decline"})
+	}
+}
+
+// update records an order's newer state: active orders are kept, closed ones dropped.
+func (b *bot) update(o dispatch.Order) {
+	if o.ID == "" {
+		return
+	}
+	j, ok := b.jobs[o.ID]
+	if ok && o.Version != 0 && o.Version < j.order.Version {
+		return
+	}
+	switch o.State {
+	case dispatch.Assigned, dispatch.AtPickup, dispatch.PickedUp, dispatch.AtDropoff:
+		if !ok {
+			b.taken++
+			j = &job{n: b.taken}
+			b.jobs[o.ID] = j
+		}
+		j.order = o
+	default:
+		delete(b.jobs, o.ID)
+	}
+	if b.busy == o.ID {
+		b.busy = ""
+	}
+}
+
+// ok handles the answer to one of the bot's messages.
+func (b *bot) ok(f frame) error {
+	p, ok := b.pending[f.Ack]
+	if !ok {
+		return nil
+	}
+	delete(b.pending, f.Ack)
+	var d struct {
+		Orders []dispatch.Order `json:"orders"`
+		Order  dispatch.Order   `json:"order"`
+	}
+	_ = json.Unmarshal(f.Data, &d)
+	switch p.typ {
+	case "accept":
+		for _, o := range d.Orders {
+			b.ledger.accepted(o.ID, b.id)
+			b.update(o)
+		}
+	case "arrived", "picked_up", "delivered":
+		if d.Order.State == dispatch.Delivered {
+			b.ledger.delivered(d.Order.ID)
+		}
+		b.update(d.Order)
+		if b.busy == p.orderID {
+			b.busy = ""
+		}
+	}
+	return nil
+}
+
+// refused handles an error answer. A step the server finds out of place means the bot's
+// view is stale: it reconnects, and hello says how things stand.
+func (b *bot) refused(f frame) error {
+	p, ok := b.pending[f.Ack]
+	if !ok {
 		b.log.Debug("courier error frame", "courier", b.id, "data", string(f.Data))
+		return nil
 	}
+	delete(b.pending, f.Ack)
+	if p.orderID == "" {
+		return nil
+	}
+	var e struct {
+		Code string `json:"code"`
+	}
+	_ = json.Unmarshal(f.Data, &e)
+	if b.busy == p.orderID {
+		b.busy = ""
+	}
+	switch e.Code {
+	case "not_found", "not_yours":
+		delete(b.jobs, p.orderID)
+	case "invalid_transition":
+		return errResync
+	}
+	return nil
 }
 
-// take adds accepted orders to the route: one pickup per order at the shop, then the
-// drop-offs nearest first.
-func (b *bot) take(orders []dispatch.Order) {
-	for _, o := range orders {
-		if b.has(o.ID) {
-			continue
+// next returns the job to work on: a pickup first (in the order taken), else the
+// nearest drop-off.
+func (b *bot) next() *job {
+	var pick, drop *job
+	for _, j := range b.jobs {
+		switch j.order.State {
+		case dispatch.Assigned, dispatch.AtPickup:
+			if pick == nil || j.n < pick.n {
+				pick = j
+			}
+		default:
+			if drop == nil || geo.Distance(b.pos, j.order.Dropoff.Pos) < geo.Distance(b.pos, drop.order.Dropoff.Pos) {
+				drop = j
+			}
 		}
-		b.plan = append(b.plan, stop{orderID: o.ID, pickup: true, pos: o.Pickup.Pos, ready: o.ReadyAt})
 	}
-	for _, o := range orders {
-		b.plan = append(b.plan, stop{orderID: o.ID, pos: o.Dropoff.Pos})
+	if pick != nil {
+		return pick
 	}
+	return drop
 }
 
-func (b *bot) has(orderID string) bool {
-	for _, s := range b.plan {
-		if s.orderID == orderID {
-			return true
-		}
-	}
-	return false
-}
-
-func (b *bot) drop(orderID string) {
-	kept := b.plan[:0]
-	for _, s := range b.plan {
-		if s.orderID != orderID {
-			kept = append(kept, s)
-		}
-	}
-	b.plan = kept
-}
-
-// step moves the bot toward its next stop and acts on arrival.
+// step moves the bot toward its current job and reports the next step on arrival. One
+// step is in flight at a time; one unanswered for botStepWait is sent again.
 func (b *bot) step() {
 	now := b.clock.Now()
 	dt := now.Sub(b.moved).Seconds()
 	b.moved = now
-	if len(b.plan) == 0 {
-		b.send("location", b.fix())
+	if b.busy != "" && time.Since(b.busyAt) > botStepWait {
+		b.busy = ""
+	}
+	j := b.next()
+	if j == nil {
+		b.send("location", b.fix(), pend{})
 		return
 	}
-	s := &b.plan[0]
-	d := geo.Distance(b.pos, s.pos)
+	o := j.order
+	target := o.Dropoff.Pos
+	if o.State == dispatch.Assigned || o.State == dispatch.AtPickup {
+		target = o.Pickup.Pos
+	}
+	d := geo.Distance(b.pos, target)
 	if reach := b.speed * dt; reach < d {
-		b.pos = geo.Toward(b.pos, s.pos, reach/d)
-		b.send("location", b.fix())
+		b.pos = geo.Toward(b.pos, target, reach/d)
+		b.send("location", b.fix(), pend{})
 		return
 	}
-	b.pos = s.pos
-	b.send("location", b.fix())
-	if !s.arrived {
-		s.arrived = true
-		b.send("arrived", map[string]string{"order_id": s.orderID})
+	b.pos = target
+	b.send("location", b.fix(), pend{})
+	if b.busy != "" {
+		return
 	}
-	if s.pickup {
-		if now.Before(s.ready) {
+	var typ string
+	data := map[string]string{"order_id": o.ID}
+	switch o.State {
+	case dispatch.Assigned, dispatch.PickedUp:
+		typ = "arrived"
+	case dispatch.AtPickup:
+		if now.Before(o.ReadyAt) {
 			return
 		}
-		b.send("picked_up", map[string]string{"order_id": s.orderID})
-	} else {
-		code, _ := b.codes.Load(s.orderID)
-		c, _ := code.(string)
-		b.send("delivered", map[string]string{"order_id": s.orderID, "code": c})
+		typ = "picked_up"
+	case dispatch.AtDropoff:
+		typ = "delivered"
+		code, _ := b.codes.Load(o.ID)
+		data["code"], _ = code.(string)
+	default:
+		return
 	}
-	b.plan = b.plan[1:]
+	b.busy, b.busyAt = o.ID, time.Now()
+	b.send(typ, data, pend{typ: typ, orderID: o.ID})
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/courier"
@@ -16,8 +17,12 @@ import (
 
 // Config describes one simulation run. Zero values take the defaults in brackets.
 type Config struct {
-	// BaseURL is the server's base URL (required).
+	// BaseURL is the server's base URL (required unless BaseURLs is set).
 	BaseURL string
+	// BaseURLs lists several instances of one cluster [BaseURL alone]. Couriers are
+	// spread over them round-robin and move to the next one when theirs cannot be
+	// reached; merchants' calls go round-robin.
+	BaseURLs []string
 	// AdminToken and PaymentSecret are the server's (required).
 	AdminToken    string
 	PaymentSecret []byte
@@ -29,9 +34,26 @@ type Config struct {
 	FranchisePerStation, Crowd int
 	// OrdersPerMinute is the order rate in simulated minutes [2].
 	OrdersPerMinute float64
+	// Orders caps how many orders the merchants create [no cap].
+	Orders int
 	// Duration is how long (wall time) the run lasts; zero runs until ctx ends. New
 	// orders stop at 70 % of it so the last ones can be delivered.
 	Duration time.Duration
+	// Prep replaces every shop's preparation time [the shop's].
+	Prep time.Duration
+	// DropoffRadius bounds a customer's distance from the shop, in metres [2500].
+	DropoffRadius float64
+	// PayDelay is the longest checkout time between an order and its payment, in
+	// simulated time; each order draws one up to it [10–50 s].
+	PayDelay time.Duration
+	// EveryonePays makes every customer pay and none cancel [3 % never pay, 2 % cancel].
+	EveryonePays bool
+	// SpeedFactor makes couriers ride this many times faster than their vehicle [1]; keep
+	// scooters under the server's 200 km/h plausibility bound (factor ≤ 9).
+	SpeedFactor float64
+	// Retry is how long one HTTP call keeps retrying (on the next instance) after a
+	// connection error or a 503, 502, 504, 429 or 409 answer [no retry].
+	Retry time.Duration
 	// Seed makes the run repeatable in its choices (not in its timing).
 	Seed uint64
 	// Links is how many of the first orders get their tracking links printed [0].
@@ -43,6 +65,12 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
+	if len(c.BaseURLs) == 0 {
+		c.BaseURLs = []string{c.BaseURL}
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = c.BaseURLs[0]
+	}
 	if c.Clock == nil {
 		c.Clock = NewScaledClock(1)
 	}
@@ -57,6 +85,12 @@ func (c *Config) defaults() {
 	}
 	if c.OrdersPerMinute == 0 {
 		c.OrdersPerMinute = 2
+	}
+	if c.DropoffRadius == 0 {
+		c.DropoffRadius = 2500
+	}
+	if c.SpeedFactor < 1 {
+		c.SpeedFactor = 1
 	}
 	if c.Out == nil {
 		c.Out = io.Discard
@@ -78,42 +112,95 @@ type merchantAccount struct {
 	ID, Key string
 }
 
+// Sim is a city set up on a server, ready to run. Make one with New, call Run once;
+// DropSockets, StopOrders, Ledger and Retries may be called from any goroutine while it
+// runs, KPI after Run has returned.
+type Sim struct {
+	cfg    Config
+	c      *client
+	w      *world
+	bots   []*bot
+	ledger *Ledger
+	noMore atomic.Bool
+	drops  atomic.Int64
+	placed []placed // set when Run returns
+}
+
+// New sets up the city (area, stations, couriers, merchants) through the admin API.
+func New(ctx context.Context, cfg Config) (*Sim, error) {
+	cfg.defaults()
+	c := &client{bases: cfg.BaseURLs, http: &http.Client{Timeout: 10 * time.Second}, clock: cfg.Clock, retry: cfg.Retry}
+	s := &Sim{cfg: cfg, c: c, ledger: newLedger()}
+	w, bots, err := setup(ctx, c, cfg, s.ledger)
+	if err != nil {
+		return nil, fmt.Errorf("setup: %w", err)
+	}
+	s.w, s.bots = w, bots
+	return s, nil
+}
+
 // Run sets up the city on the server, runs merchants and couriers until the duration
 // ends (or ctx), and returns the KPIs measured through the merchant API.
 func Run(ctx context.Context, cfg Config) (KPI, error) {
-	cfg.defaults()
-	c := &client{base: cfg.BaseURL, http: &http.Client{Timeout: 10 * time.Second}, clock: cfg.Clock}
-	w, bots, err := setup(ctx, c, cfg)
+	s, err := New(ctx, cfg)
 	if err != nil {
-		return KPI{}, fmt.Errorf("setup: %w", err)
+		return KPI{}, err
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	if cfg.Duration > 0 {
+	runCtx := ctx
+	if s.cfg.Duration > 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(runCtx, cfg.Duration)
+		runCtx, cancel = context.WithTimeout(ctx, s.cfg.Duration)
 		defer cancel()
 	}
+	s.Run(runCtx)
+	return s.KPI(context.WithoutCancel(ctx))
+}
+
+// Run runs the couriers and the merchants until ctx ends and returns once every
+// goroutine it started has stopped. Merchants stop creating orders at 70 % of
+// Config.Duration, after Config.Orders orders, or at StopOrders, and keep paying for the
+// ones they created.
+func (s *Sim) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	for _, b := range bots {
+	for _, b := range s.bots {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.run(runCtx)
+			b.run(ctx)
 		}()
 	}
 	orderUntil := time.Time{}
-	if cfg.Duration > 0 {
-		orderUntil = time.Now().Add(cfg.Duration * 7 / 10)
+	if s.cfg.Duration > 0 {
+		orderUntil = time.Now().Add(s.cfg.Duration * 7 / 10)
 	}
-	orders := runMerchants(runCtx, c, cfg, w, orderUntil)
-	<-runCtx.Done()
+	s.placed = runMerchants(ctx, s, orderUntil)
 	wg.Wait()
-	return measure(context.WithoutCancel(ctx), c, w, orders)
 }
 
+// StopOrders makes the merchants stop creating orders; payments go on.
+func (s *Sim) StopOrders() { s.noMore.Store(true) }
+
+// DropSockets makes every courier cut its WebSocket without a close frame, as a phone
+// losing its network does, and reconnect; it returns how many were asked.
+func (s *Sim) DropSockets() int {
+	for _, b := range s.bots {
+		b.dropSocket()
+	}
+	s.drops.Add(1)
+	return len(s.bots)
+}
+
+// Ledger returns what the simulated users saw, order by order.
+func (s *Sim) Ledger() *Ledger { return s.ledger }
+
+// Retries returns how many HTTP attempts were repeated after a failure.
+func (s *Sim) Retries() int64 { return s.c.retries.Load() }
+
+// KPI reads every placed order back through its merchant's API key; call it after Run.
+func (s *Sim) KPI(ctx context.Context) (KPI, error) { return measure(ctx, s.c, s.w, s.placed) }
+
 // setup creates the service area, stations, merchants and couriers through the admin API.
-func setup(ctx context.Context, c *client, cfg Config) (*world, []*bot, error) {
+func setup(ctx context.Context, c *client, cfg Config, ledger *Ledger) (*world, []*bot, error) {
 	admin := cfg.AdminToken
 	city := cfg.City
 	if err := c.call(ctx, "POST", "/v1/admin/areas", admin, nil, map[string]any{"name": city.Name, "polygon": city.Area}, nil); err != nil {
@@ -122,6 +209,16 @@ func setup(ctx context.Context, c *client, cfg Config) (*world, []*bot, error) {
 	w := &world{couriers: map[string]courier.Kind{}}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 7))
 	var bots []*bot
+	add := func(kind courier.Kind, station string, at geo.LatLng) error {
+		b, err := newCourier(ctx, c, cfg, w, kind, station, courierName(len(bots)), at, rng.Uint64())
+		if err != nil {
+			return err
+		}
+		b.ledger = ledger
+		b.cur = len(bots) % len(cfg.BaseURLs)
+		bots = append(bots, b)
+		return nil
+	}
 	for _, s := range city.Stations {
 		var st struct {
 			ID string `json:"id"`
@@ -130,21 +227,15 @@ func setup(ctx context.Context, c *client, cfg Config) (*world, []*bot, error) {
 			return nil, nil, err
 		}
 		for range cfg.FranchisePerStation {
-			b, err := newCourier(ctx, c, cfg, w, courier.Franchise, st.ID, courierName(len(bots)),
-				geo.Offset(s.Base, rng.NormFloat64()*300, rng.NormFloat64()*300), rng.Uint64())
-			if err != nil {
+			if err := add(courier.Franchise, st.ID, geo.Offset(s.Base, rng.NormFloat64()*300, rng.NormFloat64()*300)); err != nil {
 				return nil, nil, err
 			}
-			bots = append(bots, b)
 		}
 	}
 	for range cfg.Crowd {
-		p := city.Dropoff(rng, city.Centre, 3500)
-		b, err := newCourier(ctx, c, cfg, w, courier.Crowd, "", courierName(len(bots)), p, rng.Uint64())
-		if err != nil {
+		if err := add(courier.Crowd, "", city.Dropoff(rng, city.Centre, 3500)); err != nil {
 			return nil, nil, err
 		}
-		bots = append(bots, b)
 	}
 	for _, s := range city.Shops {
 		var m struct {
@@ -198,7 +289,7 @@ func newCourier(ctx context.Context, c *client, cfg Config, w *world, kind couri
 		return nil, err
 	}
 	w.couriers[out.Courier.ID] = kind
-	return &bot{id: out.Courier.ID, token: out.Token, kind: kind, speed: vehicle.Speed(), pos: at,
-		base: cfg.BaseURL, clock: cfg.Clock, codes: &w.codes, log: cfg.Log,
+	return &bot{id: out.Courier.ID, token: out.Token, kind: kind, speed: vehicle.Speed() * cfg.SpeedFactor, pos: at,
+		bases: cfg.BaseURLs, clock: cfg.Clock, codes: &w.codes, log: cfg.Log, kick: make(chan struct{}, 1),
 		rng: rand.New(rand.NewPCG(seed, 11))}, nil
 }
