@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,6 +209,78 @@ func hookCases() []hookCase {
 			}
 			if len(seen) != len(evs) {
 				t.Fatalf("%d events delivered, want %d", len(seen), len(evs))
+			}
+		}},
+		{"EnqueueWhileWriting", func(t *testing.T, s WebhookStore) {
+			// Writers append events while enqueuers run: an event committed after a
+			// later one (in id or time order) must still be enqueued, and only once.
+			m := hookMerchant(t, s, "https://shop.example/hooks")
+			const writers, writes = 4, 15
+			orders := make([]dispatch.Order, writers)
+			for i := range orders {
+				orders[i], _ = hookOrder(t, s, m.ID, baseTime())
+			}
+			var made atomic.Int64
+			stop := make(chan struct{})
+			var enqueuers sync.WaitGroup
+			errs := make(chan error, writers+2)
+			for range 2 {
+				enqueuers.Go(func() {
+					for {
+						n, err := s.Enqueue(context.Background(), baseTime())
+						if err != nil {
+							errs <- err
+							return
+						}
+						made.Add(int64(n))
+						select {
+						case <-stop:
+							return
+						default:
+						}
+					}
+				})
+			}
+			var ws sync.WaitGroup
+			for i := range writers {
+				ws.Go(func() {
+					o := orders[i]
+					for range writes {
+						prev := o.Version
+						var evs []dispatch.Event
+						o, evs = advance(o, 1, "write")
+						if err := s.UpdateOrder(context.Background(), o, prev, evs); err != nil {
+							errs <- err
+							return
+						}
+					}
+				})
+			}
+			ws.Wait()
+			close(stop)
+			enqueuers.Wait()
+			close(errs)
+			for err := range errs {
+				ok(t, err)
+			}
+			n, err := s.Enqueue(t.Context(), baseTime())
+			ok(t, err)
+			made.Add(int64(n))
+			want := writers * (2 + writes)
+			if made.Load() != int64(want) {
+				t.Fatalf("Enqueues made %d deliveries for %d events", made.Load(), want)
+			}
+			for _, o := range orders {
+				seen := map[int64]bool{}
+				for _, d := range deliveries(t, s, m.ID, o.ID) {
+					if seen[d.Seq] {
+						t.Fatalf("order %s seq %d enqueued twice", o.ID, d.Seq)
+					}
+					seen[d.Seq] = true
+				}
+				if len(seen) != 2+writes {
+					t.Fatalf("order %s: %d of %d events enqueued", o.ID, len(seen), 2+writes)
+				}
 			}
 		}},
 		{"ClaimLeases", func(t *testing.T, s WebhookStore) {
