@@ -16,7 +16,10 @@ import (
 type config struct {
 	Addr     string
 	LogLevel slog.Level
-	Store    string
+	// Store is the storage backend: "memory" (the default) or "postgres".
+	Store string
+	// PostgresURL is the database of the postgres store (HUMMINGBIRD_POSTGRES_URL).
+	PostgresURL string
 	API      api.Config
 	Feed     api.FeedConfig
 	Dispatch dispatch.Config
@@ -43,6 +46,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	str("HUMMINGBIRD_ADDR", &c.Addr)
 	str("HUMMINGBIRD_STORE", &c.Store)
+	str("HUMMINGBIRD_POSTGRES_URL", &c.PostgresURL)
 	str("HUMMINGBIRD_PUBLIC_URL", &c.API.PublicURL)
 	str("HUMMINGBIRD_ADMIN_TOKEN", &c.API.AdminToken)
 	str("HUMMINGBIRD_TILE_URL", &c.API.TileURL)
@@ -75,9 +79,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Sprintf("HUMMINGBIRD_LOG_LEVEL=%q: want debug, info, warn or error", v))
 		}
 	}
-	if c.Store != "memory" {
-		errs = append(errs, fmt.Sprintf("HUMMINGBIRD_STORE=%q: only \"memory\" is available in this build", c.Store))
-	}
+	errs = append(errs, c.storeErrors()...)
 	if err := c.Dispatch.Validate(); err != nil {
 		errs = append(errs, err.Error())
 	}
@@ -88,4 +90,26 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.API.PublicURL = "http://" + c.Addr
 	}
 	return c, nil
+}
+
+// storeErrors validates the store selection: memory needs nothing, postgres needs a
+// postgres:// URL, and a URL without the postgres store is refused rather than ignored
+// (the server would silently keep everything in memory).
+func (c config) storeErrors() []string {
+	switch c.Store {
+	case "memory":
+		if c.PostgresURL != "" {
+			return []string{"HUMMINGBIRD_POSTGRES_URL is set but HUMMINGBIRD_STORE is \"memory\": set HUMMINGBIRD_STORE=postgres to use it, or unset the URL"}
+		}
+	case "postgres":
+		switch u := c.PostgresURL; {
+		case u == "":
+			return []string{"HUMMINGBIRD_STORE=postgres needs HUMMINGBIRD_POSTGRES_URL (postgres://user:password@host:5432/db?sslmode=…)"}
+		case !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://"):
+			return []string{"HUMMINGBIRD_POSTGRES_URL: want a postgres:// URL such as postgres://user:password@host:5432/db?sslmode=require"}
+		}
+	default:
+		return []string{fmt.Sprintf("HUMMINGBIRD_STORE=%q: want \"memory\" or \"postgres\"", c.Store)}
+	}
+	return nil
 }

@@ -19,6 +19,9 @@ commands:
   serve   run the dispatch server (configuration from HUMMINGBIRD_* environment variables)
   demo    run the server plus a simulated city, print tracking links and KPIs
   bench   bench mdrp DIR...: replay MDRPLIB instances through the engine and score them
+  sim     sim --faults: a few hundred orders through a local cluster while instances,
+          Redis and courier sockets fail; prints lost and double-assigned orders
+  migrate apply the Postgres schema migrations (HUMMINGBIRD_POSTGRES_URL) and exit
   help    show this text
 `
 
@@ -43,6 +46,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = demo(ctx, args[1:], stdout, stderr, getenv)
 	case "bench":
 		err = benchCmd(ctx, args[1:], stdout, stderr)
+	case "sim":
+		err = simCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "migrate":
+		err = migrateCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
