@@ -20,9 +20,9 @@ type config struct {
 	Store string
 	// PostgresURL is the database of the postgres store (HUMMINGBIRD_POSTGRES_URL).
 	PostgresURL string
-	API      api.Config
-	Feed     api.FeedConfig
-	Dispatch dispatch.Config
+	API         api.Config
+	Feed        api.FeedConfig
+	Dispatch    dispatch.Config
 }
 
 // loadConfig reads HUMMINGBIRD_* variables through getenv and validates them once.
