@@ -205,6 +205,29 @@ func TestBusSurvivesRedisOutage(t *testing.T) {
 	b.wantNext(t, busMsg{"ops", "back"})
 }
 
+// Redis stops answering without closing anything (a partition, a hung server): the Bus
+// notices from its unanswered PING, goes unhealthy, and resubscribes once Redis answers.
+func TestBusDetectsSilentConnection(t *testing.T) {
+	t.Parallel()
+	prefix := testPrefix()
+	a := newTestBus(t, testClient(t, prefix, "a"), prefix, "inst-a")
+	p := startProxy(t, testenv.RedisAddr())
+	bc := goredis.NewClient(&goredis.Options{Addr: p.addr, MaxRetries: -1, DialerRetries: 1, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = bc.Close() })
+	b := newTestBus(t, bc, prefix, "inst-b")
+	b.cfg.PingEvery = 50 * time.Millisecond
+	b.run(t)
+	publish(t, a, "ops", "one")
+	b.wantNext(t, busMsg{"ops", "one"})
+
+	p.freeze()
+	eventually(t, "the bus to notice the silence", func() bool { return !b.Healthy() })
+	p.thaw()
+	b.waitResubscribe(t)
+	publish(t, a, "ops", "two")
+	b.wantNext(t, busMsg{"ops", "two"})
+}
+
 // A message that is not an envelope is counted and dropped; the next one still arrives.
 func TestBusDropsMalformed(t *testing.T) {
 	t.Parallel()

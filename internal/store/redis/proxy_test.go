@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -26,10 +25,12 @@ func deadAddr(t testing.TB) string {
 type proxy struct {
 	target, addr string
 
-	mu    sync.Mutex
-	ln    net.Listener // nil while down
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	ln     net.Listener // nil while down
+	conns  map[net.Conn]struct{}
+	frozen bool
+	gate   sync.RWMutex // write-held while frozen: bytes are read but not forwarded
+	wg     sync.WaitGroup
 }
 
 // startProxy returns a running proxy to target; the test's cleanup takes it down.
@@ -79,15 +80,56 @@ func (p *proxy) pipe(c net.Conn) {
 	p.mu.Unlock()
 	for _, dir := range [][2]net.Conn{{c, r}, {r, c}} {
 		p.wg.Go(func() {
-			_, _ = io.Copy(dir[0], dir[1])
+			p.copy(dir[0], dir[1])
 			_ = dir[0].Close()
 			_ = dir[1].Close()
 		})
 	}
 }
 
+// copy forwards src to dst until either fails, holding each chunk while frozen.
+func (p *proxy) copy(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.gate.RLock()
+			_, werr := dst.Write(buf[:n])
+			p.gate.RUnlock()
+			if werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// freeze keeps every connection open but stops forwarding: a network partition, or a
+// Redis that hangs. New connections are accepted and stall too.
+func (p *proxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.frozen {
+		p.gate.Lock()
+		p.frozen = true
+	}
+}
+
+// thaw forwards again, starting with what was held.
+func (p *proxy) thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frozen {
+		p.gate.Unlock()
+		p.frozen = false
+	}
+}
+
 // down closes the listener and every connection, and waits for the proxy's goroutines.
 func (p *proxy) down() {
+	p.thaw()
 	p.mu.Lock()
 	if p.ln != nil {
 		_ = p.ln.Close()
