@@ -36,6 +36,9 @@ type LimiterConfig struct {
 	Prefix string
 	// Limit is the rate and burst every key gets (required, see ratelimit.Config).
 	Limit ratelimit.Config
+	// Timeout bounds one decision; past it Allow fails open. A limiter that makes every
+	// request wait on a struggling Redis does more harm than one that steps aside [250ms].
+	Timeout time.Duration
 }
 
 // Limiter is the ratelimit.Limiter shared by every instance using the same prefix: GCRA
@@ -50,6 +53,7 @@ type Limiter struct {
 	prefix   string
 	interval int64 // µs
 	burst    int64
+	timeout  time.Duration
 }
 
 var _ ratelimit.Limiter = (*Limiter)(nil)
@@ -64,11 +68,18 @@ func NewLimiter(c *goredis.Client, cfg LimiterConfig) (*Limiter, error) {
 	if err := cfg.Limit.Validate(); err != nil {
 		return nil, err
 	}
-	return &Limiter{c: c, prefix: p + "rl:", interval: cfg.Limit.Interval().Microseconds(), burst: int64(cfg.Limit.Burst)}, nil
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 250 * time.Millisecond
+	}
+	return &Limiter{c: c, prefix: p + "rl:", interval: cfg.Limit.Interval().Microseconds(),
+		burst: int64(cfg.Limit.Burst), timeout: cfg.Timeout}, nil
 }
 
-// Allow implements ratelimit.Limiter.
+// Allow implements ratelimit.Limiter. It gives up after LimiterConfig.Timeout (or ctx's
+// earlier deadline) and then fails open.
 func (l *Limiter) Allow(ctx context.Context, key string, now time.Time) (ratelimit.Decision, error) {
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
+	defer cancel()
 	res, err := gcra.Run(ctx, l.c, []string{l.prefix + key}, now.UnixMicro(), l.interval, l.burst).Int64Slice()
 	if err == nil && len(res) != 3 {
 		err = fmt.Errorf("script returned %d values", len(res))

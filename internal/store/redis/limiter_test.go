@@ -5,8 +5,11 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/hummingbird-dispatch/hummingbird/internal/ratelimit"
 	"github.com/hummingbird-dispatch/hummingbird/internal/store/storetest"
+	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 )
 
 func newTestLimiter(t *testing.T, cfg ratelimit.Config) (*Limiter, string) {
@@ -39,6 +42,34 @@ func TestLimiterFailsOpen(t *testing.T) {
 		if !errors.Is(err, ratelimit.ErrUnavailable) || !d.Allowed {
 			t.Fatalf("Allow with Redis down: %+v, %v; want allowed and ErrUnavailable", d, err)
 		}
+	}
+}
+
+// Redis hangs (connection open, no answer): Allow gives up after its timeout and lets
+// the request through rather than making it wait.
+func TestLimiterFailsOpenWhenRedisHangs(t *testing.T) {
+	t.Parallel()
+	prefix := testPrefix()
+	testClient(t, prefix, "direct") // deletes the prefix's keys at cleanup
+	p := startProxy(t, testenv.RedisAddr())
+	c := goredis.NewClient(&goredis.Options{Addr: p.addr, MaxRetries: -1, DialerRetries: 1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = c.Close() })
+	l, err := NewLimiter(c, LimiterConfig{Prefix: prefix, Limit: ratelimit.Config{Rate: 1, Burst: 1}, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := l.Allow(t.Context(), "mer_a", time.Now()); err != nil || !d.Allowed {
+		t.Fatalf("first Allow: %+v, %v", d, err)
+	}
+	p.freeze()
+	defer p.thaw()
+	start := time.Now()
+	d, err := l.Allow(t.Context(), "mer_a", time.Now())
+	if !errors.Is(err, ratelimit.ErrUnavailable) || !d.Allowed {
+		t.Fatalf("Allow with Redis hung: %+v, %v; want allowed and ErrUnavailable", d, err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("Allow took %v with a 50ms timeout", took)
 	}
 }
 
