@@ -54,6 +54,7 @@ var errorTable = []wireError{
 	{signature.ErrNoV1, http.StatusBadRequest, "bad_signature", "Bad signature"},
 	{signature.ErrExpired, http.StatusBadRequest, "stale_signature", "Signature timestamp outside tolerance"},
 	{signature.ErrMismatch, http.StatusBadRequest, "bad_signature", "Bad signature"},
+	{dispatch.ErrFenced, http.StatusServiceUnavailable, "not_ready", "Not ready"},
 	{dispatch.ErrNotFound, http.StatusNotFound, "not_found", "Not found"},
 	{dispatch.ErrConflict, http.StatusConflict, "conflict", "Concurrent update"},
 	{dispatch.ErrExists, http.StatusConflict, "already_exists", "Already exists"},

@@ -23,6 +23,11 @@ type config struct {
 	API         api.Config
 	Feed        api.FeedConfig
 	Dispatch    dispatch.Config
+	// Cluster joins instances into one system (HUMMINGBIRD_REDIS_ADDR and friends).
+	Cluster clusterConfig
+	// WebhookAllowPrivate lets merchant webhooks reach loopback and private addresses
+	// (HUMMINGBIRD_WEBHOOK_ALLOW_PRIVATE=1; for tests and one-machine setups).
+	WebhookAllowPrivate bool
 }
 
 // loadConfig reads HUMMINGBIRD_* variables through getenv and validates them once.
@@ -80,6 +85,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	errs = append(errs, c.storeErrors()...)
+	var cerrs []string
+	c.Cluster, cerrs = loadClusterConfig(getenv, c.Store)
+	errs = append(errs, cerrs...)
+	switch v := getenv("HUMMINGBIRD_WEBHOOK_ALLOW_PRIVATE"); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.WebhookAllowPrivate = true
+	default:
+		errs = append(errs, fmt.Sprintf("HUMMINGBIRD_WEBHOOK_ALLOW_PRIVATE=%q: want 1 or 0", v))
+	}
 	if err := c.Dispatch.Validate(); err != nil {
 		errs = append(errs, err.Error())
 	}

@@ -14,60 +14,133 @@ import (
 
 	"github.com/hummingbird-dispatch/hummingbird/api"
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
+	"github.com/hummingbird-dispatch/hummingbird/internal/ratelimit"
 	"github.com/hummingbird-dispatch/hummingbird/internal/realtime"
-	"github.com/hummingbird-dispatch/hummingbird/internal/store/memory"
+	"github.com/hummingbird-dispatch/hummingbird/internal/webhook"
 )
 
 // shutdownGrace bounds how long in-flight HTTP requests get at shutdown.
 const shutdownGrace = 10 * time.Second
 
-// node is one running server: store, engine and HTTP front, wired together.
+// node is one running server: stores, engine (or, in a cluster, its place in the
+// cluster) and HTTP front, wired together.
 type node struct {
-	engine *dispatch.Engine
-	server *api.Server
-	http   *http.Server
-	ln     net.Listener
-	log    *slog.Logger
+	engine  *dispatch.Engine // nil in a cluster, where the leader's engine changes hands
+	server  *api.Server
+	http    *http.Server
+	ln      net.Listener
+	log     *slog.Logger
+	runners []func(context.Context) error // background work, stopped after the sockets
+	closers []func()                      // run last, in reverse order
 }
 
 // URL returns the node's base URL.
 func (n *node) URL() string { return "http://" + n.ln.Addr().String() }
 
-// newNode builds the components in dependency order and binds the listener.
-func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Logger) (*node, error) {
-	store := memory.New()
-	hub := realtime.NewHub()
-	fc := cfg.Feed
-	fc.Clock = clock
-	feed := api.NewFeedWith(fc, hub, log)
-	eng := dispatch.New(cfg.Dispatch, store, clock, feed, log)
-	if err := eng.Start(ctx); err != nil {
-		return nil, fmt.Errorf("start engine: %w", err)
+// newNode builds the components in dependency order and binds the listener. With
+// HUMMINGBIRD_REDIS_ADDR set the node joins a cluster: it competes for the dispatch
+// lease and forwards engine calls to the leader meanwhile.
+func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Logger) (n *node, err error) {
+	n = &node{log: log}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
+	st, closeStores, err := openStores(ctx, cfg, log)
+	if err != nil {
+		return nil, err
 	}
+	n.closers = append(n.closers, closeStores)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
+	n.ln = ln
+	n.closers = append(n.closers, func() { _ = ln.Close() })
 	if cfg.API.PublicURL == "http://"+cfg.Addr {
 		// The listener may have chosen the port; links must carry the real one.
 		cfg.API.PublicURL = "http://" + ln.Addr().String()
 	}
-	srv := api.New(cfg.API, eng, store, store, feed, log)
-	return &node{engine: eng, server: srv, ln: ln, log: log,
-		http: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}}, nil
+	hub := realtime.NewHub()
+	fc := cfg.Feed
+	fc.Clock = clock
+	feed := api.NewFeedWith(fc, hub, log)
+	var d api.Dispatcher
+	var parts *clusterParts
+	if cfg.Cluster.RedisAddr == "" {
+		eng := dispatch.New(cfg.Dispatch, st.Dispatch, clock, feed, log)
+		if err := eng.Start(ctx); err != nil {
+			return nil, fmt.Errorf("start engine: %w", err)
+		}
+		n.engine, d = eng, eng
+		n.runners = append(n.runners, eng.Run)
+	} else {
+		cc := cfg.Cluster
+		if cc.Advertise == "" {
+			cc.Advertise = "http://" + ln.Addr().String()
+		}
+		var lim ratelimit.Limiter
+		var closeRedis func()
+		parts, lim, closeRedis, err = newClusterParts(ctx, cfg, cc, st.PG, feed, clock, func() { n.server.Resync() }, log)
+		if err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, closeRedis)
+		cfg.API.Limiter = lim
+		d = parts.sw
+		n.runners = append(n.runners, parts.runners(feed, log)...)
+	}
+	// Merchant webhooks go out from every instance: claims on the outbox are leased, so
+	// instances share the work without sending an event twice at once.
+	if ws, ok := st.Dispatch.(outbox); ok {
+		hooks, err := webhook.New(webhook.Config{AllowPrivateNetworks: cfg.WebhookAllowPrivate}, ws, log.With("component", "webhook"))
+		if err != nil {
+			return nil, err
+		}
+		cfg.API.Webhooks = ws
+		n.runners = append(n.runners, hooks.Run)
+	}
+	n.server = api.New(cfg.API, d, st.Dispatch, st.Idem, feed, log)
+	var h http.Handler = n.server.Handler()
+	if parts != nil {
+		h = parts.handler(cfg.Cluster.Secret, h, log)
+	}
+	n.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	return n, nil
+}
+
+// outbox is a store that also keeps merchant webhook settings and deliveries (the
+// memory and Postgres stores both do).
+type outbox interface {
+	webhook.Store
+	api.WebhookStore
+}
+
+// close releases what newNode acquired, last first.
+func (n *node) close() {
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		n.closers[i]()
+	}
+	n.closers = nil
 }
 
 // run serves until ctx ends, then shuts down in order: stop accepting HTTP, close
 // WebSockets and wait until each has sent its close frame (Shutdown neither closes nor
-// waits for hijacked connections), stop the engine loop.
+// waits for hijacked connections), stop the background work (engine rounds, or the
+// lease — released so another instance takes over at once — relay and bus), close the
+// stores.
 func (n *node) run(ctx context.Context) error {
-	engCtx, stopEngine := context.WithCancel(context.Background())
+	defer n.close()
+	bgCtx, stopBackground := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = n.engine.Run(engCtx)
-	}()
+	for _, r := range n.runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = r(bgCtx)
+		}()
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- n.http.Serve(n.ln) }()
 
@@ -84,7 +157,7 @@ func (n *node) run(ctx context.Context) error {
 	if herr := n.server.Shutdown(sctx); herr != nil && err == nil {
 		err = herr
 	}
-	stopEngine()
+	stopBackground()
 	wg.Wait()
 	if err == nil {
 		err = <-serveErr

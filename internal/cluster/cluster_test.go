@@ -152,6 +152,15 @@ func (f *fakeLeases) Release(_ context.Context, holder string) error {
 	return nil
 }
 
+func (f *fakeLeases) Current(context.Context) (Lease, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.l.Holder == "" || time.Now().After(f.until) {
+		return Lease{}, errors.New("no lease")
+	}
+	return f.l, nil
+}
+
 func (f *fakeLeases) current() Lease {
 	f.mu.Lock()
 	defer f.mu.Unlock()

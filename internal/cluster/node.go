@@ -26,6 +26,8 @@ type Leases interface {
 	Acquire(ctx context.Context, holder, addr string, ttl time.Duration) (l Lease, ok bool, err error)
 	// Release gives the lease up if holder has it.
 	Release(ctx context.Context, holder string) error
+	// Current returns the live lease, or an error when nobody holds one.
+	Current(ctx context.Context) (Lease, error)
 }
 
 // Config tunes a Node. Zero values take the defaults in brackets.
@@ -76,14 +78,34 @@ func NewNode(cfg Config, leases Leases, sw *Switch, newTerm func(ctx context.Con
 	return &Node{cfg: cfg, leases: leases, sw: sw, newTerm: newTerm, log: log}
 }
 
-// LeaderURL returns the base URL of the current leader, as last seen.
-func (n *Node) LeaderURL(context.Context) (string, error) {
+// LeaderURL returns the base URL of the current leader as last seen, reading the lease
+// when none was seen yet.
+func (n *Node) LeaderURL(ctx context.Context) (string, error) {
 	n.mu.RLock()
-	defer n.mu.RUnlock()
-	if n.leader.Addr == "" {
-		return "", errors.New("no leader known yet")
+	addr := n.leader.Addr
+	n.mu.RUnlock()
+	if addr != "" {
+		return addr, nil
 	}
-	return n.leader.Addr, nil
+	return n.LookupLeader(ctx)
+}
+
+// LookupLeader reads the lease now (a forwarded call found the last known leader gone)
+// and remembers what it found.
+func (n *Node) LookupLeader(ctx context.Context) (string, error) {
+	l, err := n.leases.Current(ctx)
+	if err != nil {
+		return "", err
+	}
+	if l.Addr == "" {
+		return "", errors.New("no instance holds the dispatch lease")
+	}
+	n.mu.Lock()
+	if l.Epoch >= n.leader.Epoch {
+		n.leader = l
+	}
+	n.mu.Unlock()
+	return l.Addr, nil
 }
 
 // Leader returns the lease as last seen.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -22,19 +23,28 @@ const callTimeout = 10 * time.Second
 //
 // Concurrency: safe for concurrent use.
 type Remote struct {
-	client *http.Client
-	token  string
-	leader func(ctx context.Context) (string, error) // the leader's base URL
-	clock  dispatch.Clock
+	client  *http.Client
+	token   string
+	leader  func(ctx context.Context) (string, error) // the leader's base URL, as last seen
+	refresh func(ctx context.Context) (string, error) // looks the leader up afresh
+	clock   dispatch.Clock
 }
 
 // NewRemote returns a forwarder. leader returns the current leader's base URL (for
-// example http://10.0.0.7:8080); clock answers Now without a round trip.
+// example http://10.0.0.7:8080) as last seen; clock answers Now without a round trip.
 func NewRemote(client *http.Client, token string, leader func(ctx context.Context) (string, error), clock dispatch.Clock) *Remote {
 	if clock == nil {
 		clock = dispatch.SystemClock{}
 	}
-	return &Remote{client: client, token: token, leader: leader, clock: clock}
+	return &Remote{client: client, token: token, leader: leader, refresh: leader, clock: clock}
+}
+
+// WithRefresh sets how the leader is looked up afresh when the last known one cannot be
+// reached; a call whose connection was refused is sent again to the new address (it
+// never reached the old one, so it cannot run twice).
+func (r *Remote) WithRefresh(refresh func(ctx context.Context) (string, error)) *Remote {
+	r.refresh = refresh
+	return r
 }
 
 var _ api.Dispatcher = (*Remote)(nil)
@@ -54,13 +64,12 @@ func call[R any](ctx context.Context, r *Remote, name string, a args) (R, error)
 	if err := gob.NewEncoder(&body).Encode(a); err != nil {
 		return zero, fmt.Errorf("cluster: encode %s: %w", name, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+RPCPath+name, &body)
-	if err != nil {
-		return zero, fmt.Errorf("cluster: %s: %w", name, err)
+	resp, err := r.post(ctx, base, name, body.Bytes())
+	if isDialError(err) {
+		if fresh, ferr := r.refresh(ctx); ferr == nil && fresh != base {
+			resp, err = r.post(ctx, fresh, name, body.Bytes())
+		}
 	}
-	req.Header.Set(TokenHeader, r.token)
-	req.Header.Set("Content-Type", "application/x-gob")
-	resp, err := r.client.Do(req)
 	if err != nil {
 		return zero, fmt.Errorf("%w: %s: %v", ErrNoLeader, name, err)
 	}
@@ -80,6 +89,23 @@ func call[R any](ctx context.Context, r *Remote, name string, a args) (R, error)
 		return zero, fmt.Errorf("cluster: %s: decode reply: %w", name, err)
 	}
 	return rep.Result, rep.Err.decode()
+}
+
+// post sends one encoded call to base.
+func (r *Remote) post(ctx context.Context, base, name string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+RPCPath+name, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(TokenHeader, r.token)
+	req.Header.Set("Content-Type", "application/x-gob")
+	return r.client.Do(req)
+}
+
+// isDialError reports whether err means the connection was never made.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 func s(v ...string) args { return args{S: v} }

@@ -108,10 +108,9 @@ func (s *Switch) register(ctx context.Context, id string) {
 		return
 	}
 	if fix != nil {
-		// The filter may find the fix stale; availability then waits for the next one.
-		f := *fix
-		f.At = t.Now()
-		_ = t.Locate(ctx, id, f)
+		// The fix keeps its own time, so the courier's next fix is never older than it;
+		// the filter may find it stale, and availability then waits for the next one.
+		_ = t.Locate(ctx, id, *fix)
 	}
 	if st == courier.Available || st == courier.Paused {
 		_, _ = t.SetAvailability(ctx, id, st)

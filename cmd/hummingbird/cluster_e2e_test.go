@@ -1,0 +1,330 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/hummingbird-dispatch/hummingbird/internal/signature"
+	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
+)
+
+// The cluster tests run real `hummingbird serve` processes sharing one Postgres
+// database and one Redis key prefix, each test its own.
+
+// clusterEnv is a fresh database and key prefix, and the environment for serve.
+type clusterEnv struct {
+	bin string
+	env map[string]string
+	db  string // the database's URL, for the test's own queries
+}
+
+// buildBinary compiles the command once per test run.
+var buildBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "hbbin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "hummingbird")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func randomName(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// newClusterEnv creates the database and prefix and removes both at cleanup.
+func newClusterEnv(t *testing.T) *clusterEnv {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, testenv.PostgresURL())
+	if err != nil {
+		testenv.Unreachable(t, "postgres", err)
+	}
+	defer admin.Close(ctx)
+	rdb := goredis.NewClient(&goredis.Options{Addr: testenv.RedisAddr()})
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		testenv.Unreachable(t, "redis", err)
+	}
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := randomName("hbcluster_")
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(testenv.PostgresURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	prefix := randomName("hbtest:")
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if c, err := pgx.Connect(ctx, testenv.PostgresURL()); err == nil {
+			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			_ = c.Close(ctx)
+		}
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+		_ = rdb.Close()
+	})
+	return &clusterEnv{bin: bin, db: u.String(), env: map[string]string{
+		"HUMMINGBIRD_ADDR":            "127.0.0.1:0",
+		"HUMMINGBIRD_ADMIN_TOKEN":     testAdminToken,
+		"HUMMINGBIRD_PAYMENT_SECRETS": testPaymentSecret,
+		"HUMMINGBIRD_ROUND":           "50ms",
+		"HUMMINGBIRD_STORE":           "postgres",
+		"HUMMINGBIRD_POSTGRES_URL":    u.String(),
+		"HUMMINGBIRD_REDIS_ADDR":      testenv.RedisAddr(),
+		"HUMMINGBIRD_REDIS_PREFIX":    prefix,
+		"HUMMINGBIRD_CLUSTER_SECRET":  "cluster-secret-for-the-e2e-test",
+		"HUMMINGBIRD_LEASE_TTL":       "2s",
+	}}
+}
+
+// proc is one running `hummingbird serve` process.
+type proc struct {
+	*testServer
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	exited chan struct{}
+}
+
+// start runs serve and returns once it printed its URL; at cleanup it is stopped with
+// SIGTERM (if still running) and must exit cleanly.
+func (c *clusterEnv) start(t *testing.T, name string) *proc {
+	t.Helper()
+	cmd := exec.Command(c.bin, "serve")
+	cmd.Env = append(os.Environ(), "HUMMINGBIRD_INSTANCE="+name)
+	for k, v := range c.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+	}()
+	go func() {
+		_ = cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.exited:
+				if code := cmd.ProcessState.ExitCode(); code != 0 {
+					t.Errorf("%s exited %d after SIGTERM", name, code)
+				}
+			case <-time.After(stopTimeout):
+				_ = cmd.Process.Kill()
+				t.Errorf("%s did not stop within %s of SIGTERM", name, stopTimeout)
+			}
+		}
+		if t.Failed() {
+			t.Logf("%s stderr:\n%s", name, p.stderr)
+		}
+	})
+	select {
+	case line := <-lines:
+		rest, ok := strings.CutPrefix(line, "hummingbird listening on ")
+		if !ok {
+			t.Fatalf("%s printed %q first", name, line)
+		}
+		u, _, _ := strings.Cut(rest, " ")
+		transport := &http.Transport{}
+		t.Cleanup(transport.CloseIdleConnections)
+		p.testServer = &testServer{URL: u, client: &http.Client{Transport: transport, Timeout: ioTimeout}, stop: func() {}}
+	case <-p.exited:
+		t.Fatalf("%s exited before listening:\n%s", name, p.stderr)
+	case <-time.After(bootTimeout):
+		t.Fatalf("%s printed nothing within %s", name, bootTimeout)
+	}
+	return p
+}
+
+// leader reads the holder of the dispatch lease from the database.
+func (c *clusterEnv) leader(t *testing.T) (holder string, epoch int64) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	err = conn.QueryRow(ctx, "SELECT holder, epoch FROM leases WHERE name = 'dispatch' AND expires_at > now()").Scan(&holder, &epoch)
+	if err != nil && err != pgx.ErrNoRows {
+		t.Fatal(err)
+	}
+	return holder, epoch
+}
+
+// journey takes one order from creation on merchant's instance to delivery by app,
+// with tracker watching on another instance, and returns the order id.
+func journey(t *testing.T, merchant, tracking *proc, app *courierApp, c city, ref string) string {
+	t.Helper()
+	var o order
+	waitFor(t, "the order to be created", func() bool {
+		r := merchant.do(t, http.MethodPost, "/v1/orders", c.MerchantKey, orderRequest(), "Idempotency-Key", ref)
+		if r.Status == http.StatusServiceUnavailable {
+			return false // no leader reachable for a moment: the merchant retries
+		}
+		r.want(t, http.StatusCreated, &o)
+		return true
+	})
+	tracker := tracking.mustDial(t, "/v1/track/"+o.TrackToken+"/ws", "")
+	var snap trackView
+	tracker.expect(t, "snapshot").decode(t, &snap)
+	if snap.OrderID != o.ID {
+		t.Fatalf("tracker on another instance got %+v for order %s", snap, o.ID)
+	}
+	body := paymentEvent("evt_"+ref, "payment_intent.succeeded", o.ID)
+	waitFor(t, "the payment to be applied", func() bool {
+		r := merchant.pay(t, body, signature.Sign([]byte(testPaymentSecret), time.Now(), body))
+		return r.Status == http.StatusOK
+	})
+	var offer struct {
+		ID       string   `json:"id"`
+		OrderIDs []string `json:"order_ids"`
+	}
+	for {
+		f := app.read(t)
+		if f.Type == "offer" {
+			f.decode(t, &offer)
+			if len(offer.OrderIDs) == 1 && offer.OrderIDs[0] == o.ID {
+				break
+			}
+		}
+	}
+	onOrder := map[string]any{"order_id": o.ID}
+	// act sends a courier action and wants ok; order frames may come before or after the
+	// reply, since in a cluster they travel over the bus while the reply comes back over
+	// the forwarded call.
+	act := func(typ string, data any) {
+		t.Helper()
+		reply, _ := app.call(t, typ, data)
+		if reply.Type != "ok" {
+			t.Fatalf("%s: got %s %s, want ok", typ, reply.Type, reply.Data)
+		}
+	}
+	act("accept", map[string]any{"offer_id": offer.ID})
+	act("arrived", onOrder)
+	act("picked_up", onOrder)
+	act("location", app.fix(customerPos.offset(20, 0)))
+	act("arrived", onOrder)
+	act("delivered", map[string]any{"order_id": o.ID, "code": o.HandoffCode})
+
+	// The tracker on the third instance saw every state after the snapshot, in order.
+	frames, closed := tracker.untilClose(t)
+	var states []string
+	for _, f := range frames {
+		if f.Type == "status" {
+			var s trackStatus
+			f.decode(t, &s)
+			states = append(states, s.State)
+		}
+	}
+	want := []string{"paid", "dispatching", "assigned", "at_pickup", "picked_up", "at_dropoff", "delivered"}
+	if strings.Join(states, " ") != strings.Join(want, " ") || closed == nil || closed.Code != closeTrackingEnded {
+		t.Fatalf("tracker on %s saw %v then close %v, want %v then %d", tracking.URL, states, closed, want, closeTrackingEnded)
+	}
+	var final order
+	merchant.do(t, http.MethodGet, "/v1/orders/"+o.ID, c.MerchantKey, nil).want(t, http.StatusOK, &final)
+	if final.State != "delivered" || final.CourierID != c.CourierID {
+		t.Fatalf("merchant sees %+v, want delivered by %s", final, c.CourierID)
+	}
+	return o.ID
+}
+
+// TestClusterJourneyAndFailover starts three instances on one database and one Redis:
+// the courier's socket on the first, the merchant on the second and the tracker on the
+// third follow a whole delivery; then the instance running dispatch is killed with
+// SIGKILL, another takes the lease with a higher epoch, and a second order flows.
+func TestClusterJourneyAndFailover(t *testing.T) {
+	env := newClusterEnv(t)
+	p := []*proc{env.start(t, "one"), env.start(t, "two"), env.start(t, "three")}
+	byName := map[string]*proc{"one": p[0], "two": p[1], "three": p[2]}
+	waitFor(t, "a dispatch leader", func() bool { h, _ := env.leader(t); return h != "" })
+	holder, epoch := env.leader(t)
+	// The courier and the merchant use the two instances that do not dispatch, the
+	// tracker the one that does: every step crosses instances.
+	var others []*proc
+	for _, name := range []string{"one", "two", "three"} {
+		if name != holder {
+			others = append(others, byName[name])
+		}
+	}
+	courierOn, merchantOn, trackerOn := others[0], others[1], byName[holder]
+
+	c := merchantOn.setupCity(t)
+	app := courierOn.courierApp(t, c.CourierToken)
+	app.expect(t, "hello")
+	app.ok(t, "location", app.fix(shopPos.offset(50, 0)))
+	app.ok(t, "availability", map[string]any{"state": "available"})
+	journey(t, merchantOn, trackerOn, app, c, "cluster-1")
+
+	dead := byName[holder]
+	if err := dead.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-dead.exited
+	waitFor(t, "another instance to take the lease", func() bool {
+		h, e := env.leader(t)
+		return h != "" && h != holder && e > epoch
+	})
+	// The courier's instance registers it with the new leader; its next fix and the
+	// next order go through whoever leads now. Until the courier's instance has seen the
+	// new lease a command may answer not_ready, and the app retries as a real one does;
+	// frames of the first order may still arrive around the replies.
+	waitFor(t, "a fix accepted through the new leader", func() bool {
+		reply, _ := app.call(t, "location", app.fix(shopPos.offset(40, 0)))
+		if reply.Type == "error" {
+			wantError(t, reply, "not_ready")
+			return false
+		}
+		return reply.Type == "ok"
+	})
+	journey(t, merchantOn, courierOn, app, c, "cluster-2")
+}
