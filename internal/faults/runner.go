@@ -1,0 +1,168 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hummingbird-dispatch/hummingbird/internal/sim"
+)
+
+// Timing of the run's own loop.
+const (
+	pollEvery     = 200 * time.Millisecond
+	progressEvery = 5 * time.Second
+)
+
+// runner injects the plan's faults while orders flow, then drains.
+type runner struct {
+	cfg          Config
+	cl           *cluster
+	rds          *redisServer
+	sim          *sim.Sim
+	say          func(string, ...any)
+	rng          *rand.Rand
+	done         []string // faults injected, as report lines
+	lastProgress time.Time
+}
+
+// progress prints a status line every progressEvery.
+func (r *runner) progress(ctx context.Context, phase string) {
+	if time.Since(r.lastProgress) < progressEvery {
+		return
+	}
+	r.lastProgress = time.Now()
+	created, paid, delivered := r.sim.Ledger().Counts()
+	who := "none"
+	if l, ok, err := r.cl.db.leader(ctx); err == nil && ok {
+		who = l.holder
+	}
+	r.say("%s: orders %d/%d, paid %d, delivered %d (couriers' count), faults %d/%d, leader %s",
+		phase, created, r.cfg.Orders, paid, delivered, len(r.done), r.cfg.Faults, who)
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// inject runs the plan: fault k fires once (k+1)/(F+1) of the orders exist. It returns
+// when every order has been created and every fault injected.
+func (r *runner) inject(ctx context.Context) error {
+	// Creating the orders should take Orders/Rate minutes; twice that plus a minute
+	// means the cluster stopped taking orders.
+	budget := time.Duration(float64(r.cfg.Orders)/r.cfg.Rate*float64(time.Minute))*2 + time.Minute
+	deadline := time.Now().Add(budget)
+	next := 0
+	for {
+		created, _, _ := r.sim.Ledger().Counts()
+		if next < r.cfg.Faults && created >= (next+1)*r.cfg.Orders/(r.cfg.Faults+1) {
+			if err := r.fault(ctx, Plan[next]); err != nil {
+				return fmt.Errorf("fault %d (%s): %w", next+1, Plan[next], err)
+			}
+			next++
+			continue
+		}
+		if next == r.cfg.Faults && created >= r.cfg.Orders {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d orders created in %v", created, r.cfg.Orders, budget)
+		}
+		r.progress(ctx, "orders")
+		if err := sleep(ctx, pollEvery); err != nil {
+			return err
+		}
+	}
+}
+
+// fault injects one fault and waits until the cluster has a leader again.
+func (r *runner) fault(ctx context.Context, kind string) error {
+	lead, l, err := r.cl.waitLeader(ctx, r.cfg.Takeover, "")
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	var what string
+	switch kind {
+	case KillLeader:
+		what = fmt.Sprintf("SIGKILL leader %s (epoch %d), replacement started", lead.name, l.epoch)
+		if err := r.replace(ctx, lead); err != nil {
+			return err
+		}
+		nl, nlease, err := r.cl.waitLeader(ctx, r.cfg.Takeover, lead.name)
+		if err != nil {
+			return fmt.Errorf("takeover after killing %s never happened: %w", lead.name, err)
+		}
+		what += fmt.Sprintf("; %s took over (epoch %d) after %.1fs", nl.name, nlease.epoch, time.Since(t0).Seconds())
+	case KillFollower:
+		f := r.cl.follower(r.rng, lead.name)
+		if f == nil {
+			return fmt.Errorf("no live follower to kill")
+		}
+		what = fmt.Sprintf("SIGKILL follower %s, replacement started", f.name)
+		if err := r.replace(ctx, f); err != nil {
+			return err
+		}
+	case RedisRestart:
+		if err := r.rds.restart(ctx); err != nil {
+			return err
+		}
+		what = fmt.Sprintf("SIGKILL redis-server, empty one on %s up after %.1fs", r.rds.Addr(), time.Since(t0).Seconds())
+	case DropSockets:
+		n := r.sim.DropSockets()
+		what = fmt.Sprintf("%d courier sockets cut without a close frame", n)
+	default:
+		return fmt.Errorf("unknown fault %q", kind)
+	}
+	if _, _, err := r.cl.waitLeader(ctx, r.cfg.Takeover, ""); err != nil {
+		return err
+	}
+	line := fmt.Sprintf("%s: %s", kind, what)
+	r.done = append(r.done, line)
+	r.say("fault %d/%d: %s", len(r.done), r.cfg.Faults, what)
+	return nil
+}
+
+// replace SIGKILLs the slot's process and starts a new instance in its place.
+func (r *runner) replace(ctx context.Context, s *slot) error {
+	s.p.kill()
+	return r.cl.start(ctx, s)
+}
+
+// drain stops new orders and waits until every payment is settled and every paid order
+// delivered, or Config.Drain passes (what is left then counts as lost).
+func (r *runner) drain(ctx context.Context) error {
+	r.sim.StopOrders()
+	r.say("no more orders; draining (at most %v)", r.cfg.Drain)
+	deadline := time.Now().Add(r.cfg.Drain)
+	for {
+		var paid []string
+		settled := true
+		for _, o := range r.sim.Ledger().Orders() {
+			settled = settled && o.Settled()
+			if o.Paid() {
+				paid = append(paid, o.ID)
+			}
+		}
+		n, err := r.cl.db.undelivered(ctx, paid)
+		if err == nil && n == 0 && settled {
+			r.say("drained: every paid order delivered")
+			return nil
+		}
+		if time.Now().After(deadline) {
+			r.say("drain timed out with %d paid orders not delivered", n)
+			return nil
+		}
+		r.progress(ctx, fmt.Sprintf("drain: %d paid orders not delivered", n))
+		if err := sleep(ctx, time.Second); err != nil {
+			return err
+		}
+	}
+}
