@@ -76,25 +76,35 @@ func TestLeaseCompetingHolders(t *testing.T) {
 	acquire(t, s, "b", time.Minute, true, 3)
 }
 
-// A short lease lapses by the database's clock; the test waits on that condition, read
-// from the database, rather than sleeping a guessed time.
+// A short lease lapses by the database's clock: b keeps trying, and when it gets the
+// lease, the database's own clock (the new lease's start, its expiry minus its TTL) says
+// the old one had lapsed by then. No sleep guesses how long that takes.
 func TestLeaseShortTTLExpires(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	acquire(t, s, "a", 20*time.Millisecond, true, 1)
+	old := acquire(t, s, "a", 20*time.Millisecond, true, 1)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var lapsed bool
-		if err := s.Pool().QueryRow(ctx, "SELECT expires_at <= now() FROM leases WHERE name = $1", leaseName).Scan(&lapsed); err != nil {
+		l, ok, err := s.AcquireLease(ctx, leaseName, "b", "addr-b", time.Minute)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if lapsed {
-			break
+		if ok {
+			if taken := l.ExpiresAt.Add(-time.Minute); taken.Before(old.ExpiresAt) {
+				t.Fatalf("b took the lease at %v, before a's expired at %v", taken, old.ExpiresAt)
+			}
+			if l.Epoch != 2 || l.Holder != "b" {
+				t.Fatalf("lease after expiry %+v, want b at epoch 2", l)
+			}
+			return
 		}
-		if _, ok, err := s.AcquireLease(ctx, leaseName, "b", "", time.Minute); err != nil || ok {
-			t.Fatalf("b took a live lease (ok %v, err %v)", ok, err)
+		if l.Holder != "a" {
+			t.Fatalf("refused while held by %q, want a", l.Holder)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a's 20 ms lease never lapsed")
 		}
 	}
-	acquire(t, s, "b", time.Minute, true, 2)
 }
 
 // Of servers racing for a free lease exactly one gets it.
