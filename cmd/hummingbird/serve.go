@@ -91,6 +91,20 @@ func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Lo
 		d = parts.sw
 		n.runners = append(n.runners, parts.runners(feed, log)...)
 	}
+	if st.PG != nil {
+		pool := st.PG.Pool()
+		cfg.API.Ready = func(ctx context.Context) error {
+			if err := pool.Ping(ctx); err != nil {
+				return fmt.Errorf("postgres: %w", err)
+			}
+			if parts != nil {
+				if _, err := parts.node.LeaderURL(ctx); err != nil {
+					return fmt.Errorf("no dispatch leader: %w", err)
+				}
+			}
+			return nil
+		}
+	}
 	// Merchant webhooks go out from every instance: claims on the outbox are leased, so
 	// instances share the work without sending an event twice at once.
 	if ws, ok := st.Dispatch.(outbox); ok {
