@@ -129,3 +129,25 @@ func TestCourierWSSnapshotCarriesActiveOrders(t *testing.T) {
 		}
 	}
 }
+
+// After a gap in the live stream (the bus between instances lost messages), every socket
+// is closed with 4002 and a courier resuming from its last seq gets a snapshot, not a
+// replay that would pretend nothing was missed.
+func TestResyncClosesSocketsAndForcesSnapshot(t *testing.T) {
+	env := newWSEnv(t, wsOptions{})
+	_, token := env.newCourier(t, "Kim")
+	c, orders, last := busyCourier(t, env, token, 1)
+	env.Server.Resync()
+	c.expectClose(t, CloseResync)
+	env.waitFinished(t, "/v1/courier/ws")
+
+	c, hello := env.courier(t, token, fmt.Sprintf("?resume=%d", last))
+	snap := c.expect(t, MsgSnapshot)
+	var s CourierSnapshot
+	decodeData(t, snap, &s)
+	if hello.ResumeFrom <= last || snap.Seq != hello.ResumeFrom || len(s.Orders) != 1 || s.Orders[0].ID != orders[0].ID {
+		t.Fatalf("after resync: hello resume_from %d (last seen %d), snapshot seq %d %s; want a snapshot past the gap with the order",
+			hello.ResumeFrom, last, snap.Seq, snap.Data)
+	}
+	c.ok(t, MsgPing, nil)
+}
