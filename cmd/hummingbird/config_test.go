@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -161,5 +162,36 @@ func TestServeListenError(t *testing.T) {
 		envOf(map[string]string{"HUMMINGBIRD_ADDR": ln.Addr().String(), "HUMMINGBIRD_ADMIN_TOKEN": "adm"}))
 	if code != 1 || !strings.Contains(stderr.String(), "listen") || stdout.Len() != 0 {
 		t.Fatalf("exit code %d, stdout %q, stderr %q; want 1 and the listen error", code, stdout.String(), stderr.String())
+	}
+}
+
+func TestClusterConfig(t *testing.T) {
+	base := map[string]string{"HUMMINGBIRD_STORE": "postgres", "HUMMINGBIRD_POSTGRES_URL": "postgres://u@h/db",
+		"HUMMINGBIRD_REDIS_ADDR": "127.0.0.1:6379", "HUMMINGBIRD_CLUSTER_SECRET": "0123456789abcdef"}
+	env := func(over map[string]string) func(string) string {
+		m := maps.Clone(base)
+		maps.Copy(m, over)
+		return func(k string) string { return m[k] }
+	}
+	c, err := loadConfig(env(map[string]string{"HUMMINGBIRD_RATE_LIMIT": "20/40", "HUMMINGBIRD_LEASE_TTL": "3s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Cluster.RedisAddr != "127.0.0.1:6379" || c.Cluster.RedisPrefix != "hb" || c.Cluster.LeaseTTL != 3*time.Second ||
+		c.Cluster.Limit.Rate != 20 || c.Cluster.Limit.Burst != 40 || c.Cluster.Instance == "" {
+		t.Fatalf("cluster config %+v", c.Cluster)
+	}
+	for name, over := range map[string]map[string]string{
+		"memory store":    {"HUMMINGBIRD_STORE": "memory", "HUMMINGBIRD_POSTGRES_URL": ""},
+		"short secret":    {"HUMMINGBIRD_CLUSTER_SECRET": "short"},
+		"bad advertise":   {"HUMMINGBIRD_ADVERTISE_URL": "10.0.0.1:8080"},
+		"bad lease ttl":   {"HUMMINGBIRD_LEASE_TTL": "10ms"},
+		"bad rate limit":  {"HUMMINGBIRD_RATE_LIMIT": "fast"},
+		"zero burst":      {"HUMMINGBIRD_RATE_LIMIT": "5/0"},
+		"private webhook": {"HUMMINGBIRD_WEBHOOK_ALLOW_PRIVATE": "yes"},
+	} {
+		if _, err := loadConfig(env(over)); err == nil {
+			t.Errorf("%s: loadConfig accepted %v", name, over)
+		}
 	}
 }

@@ -75,6 +75,13 @@ func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Lo
 		}
 		n.engine, d = eng, eng
 		n.runners = append(n.runners, eng.Run)
+		if cfg.Cluster.Limit.Rate > 0 {
+			lim, err := ratelimit.NewMemory(cfg.Cluster.Limit)
+			if err != nil {
+				return nil, err
+			}
+			cfg.API.Limiter = lim
+		}
 	} else {
 		cc := cfg.Cluster
 		if cc.Advertise == "" {
