@@ -40,8 +40,8 @@ func (n *node) URL() string { return "http://" + n.ln.Addr().String() }
 // newNode builds the components in dependency order and binds the listener. With
 // HUMMINGBIRD_REDIS_ADDR set the node joins a cluster: it competes for the dispatch
 // lease and forwards engine calls to the leader meanwhile.
-func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Logger) (n *node, err error) {
-	n = &node{log: log}
+func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Logger) (_ *node, err error) {
+	n := &node{log: log}
 	defer func() {
 		if err != nil {
 			n.close()
