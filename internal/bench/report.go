@@ -14,9 +14,9 @@ import (
 // Figures is one line of the report in the JSON shape the issue fixes: percentages as
 // percent, times in minutes.
 type Figures struct {
-	Name            string  `json:"name,omitempty"`
-	Orders          int     `json:"orders"`
-	PctUndelivered  float64 `json:"pct_undelivered"`
+	Name           string  `json:"name,omitempty"`
+	Orders         int     `json:"orders"`
+	PctUndelivered float64 `json:"pct_undelivered"`
 	// PctUnservable is the lower bound on PctUndelivered: orders no courier could pick up
 	// within its shift, in percent.
 	PctUnservable   float64 `json:"pct_unservable"`
