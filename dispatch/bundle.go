@@ -88,13 +88,6 @@ func (e *Engine) route(j *job, pickupAt time.Time, speed float64) []time.Time {
 	return out
 }
 
-// slot is a courier that can start a new trip: when and where it will be free.
-type slot struct {
-	s   *session
-	at  time.Time
-	pos geo.LatLng
-}
-
 // plan is one priced (job, courier) pair.
 type plan struct {
 	cost  float64
