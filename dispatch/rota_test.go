@@ -153,3 +153,38 @@ func TestReadyOrderReachesCourierBeyondRings(t *testing.T) {
 		t.Fatalf("candidates %+v, want the far courier beyond ring %d", last.Candidates, geo.MaxRings)
 	}
 }
+
+// MaxPickupTravel bounds the ride to the shop; once the goods are ready and nobody is on
+// the way, twice that is accepted.
+func TestPickupTravelCapDoublesOnceReady(t *testing.T) {
+	far := geo.Offset(paris, 3000, 0)
+	for _, tc := range []struct {
+		name   string
+		cap    func(reach time.Duration) time.Duration
+		offers int
+	}{
+		{"within the cap", func(r time.Duration) time.Duration { return r + time.Minute }, 1},
+		{"within twice the cap", func(r time.Duration) time.Duration { return r*6/10 + time.Second }, 1},
+		{"beyond twice the cap", func(r time.Duration) time.Duration { return r*4/10 - time.Second }, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			probe := newEnv(t, dispatch.Config{})
+			r := probe.eng.Config().Travel.Travel(far, paris, courier.Bicycle.Speed())
+			e := newEnv(t, dispatch.Config{MaxPickupTravel: tc.cap(r)})
+			c := e.courier(courier.Franchise, far)
+			ready := e.clock.Now().Add(r + 5*time.Minute)
+			e.pay(e.orderReady("shop", ready))
+			for e.clock.Now().Before(ready) {
+				e.tick()
+				e.clock.Advance(time.Minute)
+			}
+			if n := len(e.rec.offersTo(c)); n != 0 && tc.name != "within the cap" {
+				t.Fatalf("%d offers before the goods were ready", n)
+			}
+			e.tick()
+			if n := len(e.rec.offersTo(c)); n != tc.offers {
+				t.Fatalf("%d offers once the goods were ready, want %d", n, tc.offers)
+			}
+		})
+	}
+}
