@@ -88,13 +88,6 @@ func (e *Engine) route(j *job, pickupAt time.Time, speed float64) []time.Time {
 	return out
 }
 
-// slot is a courier that can start a new trip: when and where it will be free.
-type slot struct {
-	s   *session
-	at  time.Time
-	pos geo.LatLng
-}
-
 // plan is one priced (job, courier) pair.
 type plan struct {
 	cost  float64
@@ -107,11 +100,16 @@ type plan struct {
 // price plans job j for the courier in slot sl, in seconds of cost: the courier's travel
 // to the shop, its weighted idle wait there, each order's weighted delay over its
 // fastest possible delivery, and weighted lateness against the promises. ok is false when
-// the courier cannot take it: too far, or the pickup would fall after its shift.
+// the courier cannot take it: too far (MaxPickupTravel, twice that once the goods are
+// ready), or the pickup would fall after its shift.
 func (e *Engine) price(j *job, sl slot, now time.Time) (plan, bool) {
 	speed := sl.s.c.Vehicle.Speed()
 	reach := e.cfg.Travel.Travel(sl.pos, j.pickup, speed)
-	if reach > e.cfg.MaxPickupTravel {
+	limit := e.cfg.MaxPickupTravel
+	if !now.Before(j.ready) {
+		limit *= 2 // goods ready and nobody on the way: a far courier beats none
+	}
+	if reach > limit {
 		return plan{}, false
 	}
 	half := e.pickHalf()

@@ -38,7 +38,8 @@ type Config struct {
 	MaxPickupTravel time.Duration
 	// MaxBundle caps the orders in one bundle [3].
 	MaxBundle int
-	// BundleWindow is the largest gap in ready times inside one bundle [6m].
+	// BundleWindow is the largest gap in ready times inside one bundle [20m]. It only
+	// bounds the search: an order joins a trip when that costs less than its own match.
 	BundleWindow time.Duration
 	// DefaultPrep is the preparation time when an order gives no ready time [10m].
 	DefaultPrep time.Duration
@@ -105,7 +106,7 @@ func (c Config) withDefaults() Config {
 	setI(&c.Candidates, 12)
 	setD(&c.MaxPickupTravel, 25*time.Minute)
 	setI(&c.MaxBundle, 3)
-	setD(&c.BundleWindow, 6*time.Minute)
+	setD(&c.BundleWindow, 20*time.Minute)
 	setD(&c.DefaultPrep, 10*time.Minute)
 	setD(&c.PromiseSlack, 10*time.Minute)
 	setD(&c.ServiceTime, 2*time.Minute)

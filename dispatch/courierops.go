@@ -31,7 +31,11 @@ func (e *Engine) Connect(ctx context.Context, courierID string) (CourierView, er
 	defer e.mu.Unlock()
 	s := e.sessions[courierID]
 	if s == nil {
-		s = newSession(c)
+		if r := e.rota[courierID]; r != nil {
+			s = r.s // planned with already, and knows its shift end
+		} else {
+			s = newSession(c)
+		}
 		e.sessions[courierID] = s
 	}
 	s.connected = true

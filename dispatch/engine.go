@@ -63,6 +63,7 @@ type Engine struct {
 	unpaid   map[string]time.Time
 	offers   map[string]*Offer
 	sessions map[string]*session
+	rota     map[string]*rostered // scheduled shifts, by courier id
 	stations map[string]Station
 	zones    map[geo.Cell]string // zone cell → station id
 	areas    []geo.CellSet
@@ -90,6 +91,7 @@ func New(cfg Config, store Store, clock Clock, notify Notifier, log *slog.Logger
 		unpaid:   map[string]time.Time{},
 		offers:   map[string]*Offer{},
 		sessions: map[string]*session{},
+		rota:     map[string]*rostered{},
 		stations: map[string]Station{},
 		zones:    map[geo.Cell]string{},
 		traces:   newTraceBook(cfg.TraceOrders),

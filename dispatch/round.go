@@ -121,7 +121,8 @@ func (e *Engine) match(ctx context.Context, now time.Time) {
 		return
 	}
 	slices.SortFunc(jobs, func(a, b *job) int { return strings.Compare(a.orders[0].order.ID, b.orders[0].order.ID) })
-	picks := e.solve(jobs, e.soonFree(now), now)
+	soon, fl := e.soonFree(now)
+	picks := e.solve(jobs, soon, fl, now)
 	e.merge(picks, now)
 	e.commit(ctx, picks, now)
 }
@@ -140,7 +141,7 @@ type pick struct {
 }
 
 // solve prices every job against its candidates and solves one min-cost assignment.
-func (e *Engine) solve(jobs []*job, soon *courier.Index, now time.Time) []*pick {
+func (e *Engine) solve(jobs []*job, soon *courier.Index, fl *fleet, now time.Time) []*pick {
 	col := map[string]int{}
 	var cols []courier.Candidate
 	var colSlot []slot
@@ -148,7 +149,7 @@ func (e *Engine) solve(jobs []*job, soon *courier.Index, now time.Time) []*pick 
 	picks := make([]*pick, len(jobs))
 	plans := map[[2]int]plan{}
 	for i, j := range jobs {
-		cands, slots := e.candidates(j, soon, now)
+		cands, slots := e.candidates(j, soon, fl, now)
 		pk := &pick{own: j.orders[0], j: j, cands: cands, costs: make([]float64, len(cands))}
 		picks[i] = pk
 		for k, c := range cands {
@@ -254,6 +255,9 @@ func (e *Engine) commit(ctx context.Context, picks []*pick, now time.Time) {
 			winner = pk.merged.cand.ID
 			outcome = "no courier of its own this round: bundled into this courier's trip from the same shop"
 		case !pk.ok:
+		case !pk.sl.s.connected:
+			winner = pk.cand.ID
+			outcome = "planned for this courier, whose shift has not started: held until it comes online"
 		case pk.pl.leave.After(now.Add(e.cfg.CommitLead)):
 			winner = pk.cand.ID
 			outcome = "planned for this courier, who need not set off yet: held for the next round"
@@ -266,51 +270,4 @@ func (e *Engine) commit(ctx context.Context, picks []*pick, now time.Time) {
 		e.traces.add(pk.own.order.ID, TraceRound{At: now, Phase: PhaseFranchise, Bundle: len(pk.j.orders),
 			Candidates: traceCandidates(pk.cands, pk.costs), Winner: winner, Outcome: outcome})
 	}
-}
-
-// soonFree indexes the franchise couriers that are on a trip, have none queued after it,
-// and will be free within ChainHorizon, at the place their trip ends. The index lives as
-// long as the engine so its ring and cell caches stay warm from round to round.
-func (e *Engine) soonFree(now time.Time) *courier.Index {
-	for _, s := range e.sessions {
-		id := s.c.ID
-		if !s.connected || s.c.Kind != courier.Franchise || len(s.trips) != 1 || len(s.offers) > 0 {
-			e.soon.Remove(id)
-			continue
-		}
-		at, pos := e.freeAt(s, now)
-		if at.Sub(now) > e.cfg.ChainHorizon {
-			e.soon.Remove(id)
-			continue
-		}
-		if e.soon.Move(id, pos, at) == nil {
-			continue
-		}
-		_ = e.soon.Put(courier.Entry{ID: id, Kind: s.c.Kind, Station: s.c.StationID, Vehicle: s.c.Vehicle,
-			Capacity: s.c.Capacity, State: courier.Busy, Pos: pos, Seen: at})
-	}
-	return e.soon
-}
-
-// candidates finds the couriers that could take j: idle ones near the shop from the
-// live index and, from soon, busy ones whose current trip ends near it.
-func (e *Engine) candidates(j *job, soon *courier.Index, now time.Time) ([]courier.Candidate, []slot) {
-	idle := e.index.Nearest(j.pickup, e.cfg.Candidates, 0, func(x *courier.Entry) bool {
-		s := e.sessions[x.ID]
-		return x.Kind == courier.Franchise && x.Station == j.station && x.State == courier.Available &&
-			s != nil && s.connected && len(s.trips) == 0 && len(s.offers) == 0 &&
-			x.Capacity >= j.units && !j.excluded(x.ID)
-	})
-	busy := soon.Nearest(j.pickup, e.cfg.Candidates, 0, func(x *courier.Entry) bool {
-		return x.Station == j.station && x.Capacity >= j.units && !j.excluded(x.ID) && len(e.sessions[x.ID].offers) == 0
-	})
-	cands := append(idle, busy...)
-	slots := make([]slot, len(cands))
-	for i, c := range cands {
-		slots[i] = slot{s: e.sessions[c.ID], at: c.Seen, pos: c.Pos}
-		if i < len(idle) {
-			slots[i].at, _ = e.freeAt(slots[i].s, now)
-		}
-	}
-	return cands, slots
 }

@@ -35,6 +35,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out := fs.String("out", "", "write each instance's three solution files to DIR/<instance>/")
 	asJSON := fs.Bool("json", false, "print the results as JSON instead of a table")
 	pubDir := fs.String("published", "", "folder of published result tables [<DIR>/published or next to the instances]")
+	why := fs.Bool("undelivered", false, "after the table, list every undelivered order: how many couriers could have reached it, which routes had room")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "instances replayed in parallel")
 	var knobs knobList
 	fs.Var(&knobs, "knob", "policy experiment: Name=value over the defaults, repeatable ("+strings.Join(bench.Knobs, ", ")+")")
@@ -78,6 +79,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if *why {
+		writeRescues(stdout, results)
+	}
 	bad := 0
 	for _, r := range results {
 		for _, v := range r.Violations {
@@ -91,6 +95,20 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%d rule violations: the solutions are not feasible", bad)
 	}
 	return nil
+}
+
+// writeRescues lists every undelivered order of every result with its diagnosis.
+func writeRescues(w io.Writer, results []bench.Result) {
+	fmt.Fprintln(w, "undelivered orders (able: couriers that could reach it fresh from their start; fits: routes of this run with room for it; short: minutes past the nearest shift end)")
+	for _, r := range results {
+		for _, x := range r.Rescues {
+			fits := strings.Join(x.Fits, ",")
+			if len(x.Fits) > 4 {
+				fits = strings.Join(x.Fits[:4], ",") + fmt.Sprintf(",…(%d)", len(x.Fits))
+			}
+			fmt.Fprintf(w, "%s\torder %s\table %d\tfits %s\tshort %d\n", r.Name, x.Order, x.Able, fits, x.Short)
+		}
+	}
 }
 
 // publishedDir is the flag's folder, else a "published" folder inside or beside the

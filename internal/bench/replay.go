@@ -125,6 +125,11 @@ func newReplay(ctx context.Context, in *mdrp.Instance, cfg dispatch.Config) (*re
 		if err != nil {
 			return nil, err
 		}
+		// The station knows its rota: every shift is scheduled from the start of the day.
+		if err := r.eng.ScheduleShift(ctx, ec.ID, dispatch.Shift{Start: epoch.Add(minutes(c.On)),
+			End: epoch.Add(minutes(c.Off)), At: r.plane.to(c.Start)}); err != nil {
+			return nil, err
+		}
 		sc := &simCourier{Courier: c, eid: ec.ID, place: mdrp.StartPlace, at: c.Start, free: c.On}
 		r.couriers[ec.ID] = sc
 		r.byOn = append(r.byOn, sc)

@@ -14,9 +14,12 @@ import (
 // Figures is one line of the report in the JSON shape the issue fixes: percentages as
 // percent, times in minutes.
 type Figures struct {
-	Name            string  `json:"name,omitempty"`
-	Orders          int     `json:"orders"`
-	PctUndelivered  float64 `json:"pct_undelivered"`
+	Name           string  `json:"name,omitempty"`
+	Orders         int     `json:"orders"`
+	PctUndelivered float64 `json:"pct_undelivered"`
+	// PctUnservable is the lower bound on PctUndelivered: orders no courier could pick up
+	// within its shift, in percent.
+	PctUnservable   float64 `json:"pct_unservable"`
 	CtDMean         float64 `json:"ctd_mean"`
 	CtDP90          float64 `json:"ctd_p90"`
 	CtDOverageMean  float64 `json:"ctd_overage_mean"`
@@ -76,6 +79,7 @@ func NewReport(rs []Result, pub *mdrp.Published) Report {
 	for _, r := range rs {
 		f := figures(r.Name, r.Metrics)
 		f.Seconds = r.Elapsed.Seconds()
+		f.PctUnservable = unservable(r)
 		f.Published = published(pub, r.Name)
 		rep.Instances = append(rep.Instances, f)
 		all = append(all, r.Metrics)
@@ -98,6 +102,9 @@ func average(ms []mdrp.Metrics, rs []Result, pub *mdrp.Published) Figures {
 	a := mdrp.Average(ms)
 	f := figures("", a)
 	f.Orders = a.Orders
+	for _, r := range rs {
+		f.PctUnservable += unservable(r) / float64(len(rs))
+	}
 	sums := map[string][]mdrp.Metrics{}
 	for _, r := range rs {
 		for src, p := range published(pub, r.Name) {
@@ -118,6 +125,14 @@ func average(ms []mdrp.Metrics, rs []Result, pub *mdrp.Published) Figures {
 	return f
 }
 
+// unservable is r's lower bound on undelivered orders, in percent.
+func unservable(r Result) float64 {
+	if r.Metrics.Orders == 0 {
+		return 0
+	}
+	return 100 * float64(r.Unservable) / float64(r.Metrics.Orders)
+}
+
 // WriteJSON prints the report as indented JSON.
 func (rep Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
@@ -129,11 +144,11 @@ func (rep Report) WriteJSON(w io.Writer) error {
 // click-to-door figures beside ours.
 func (rep Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "instance\torders\tundeliv %\tCtD mean\tCtD p90\toverage\tRtP mean\tRtP p90\tutil\t$/order\torders/bundle\tsec\t"+
+	fmt.Fprintln(tw, "instance\torders\tundeliv %\tbound %\tCtD mean\tCtD p90\toverage\tRtP mean\tRtP p90\tutil\t$/order\torders/bundle\tsec\t"+
 		"FM CtD\tReyes-reimpl CtD\tTable4 heur CtD\tTable4 exact CtD\t")
 	row := func(f Figures) {
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.3f\t%.1f\t%s\t%s\t%s\t%s\t\n",
-			f.Name, f.Orders, f.PctUndelivered, f.CtDMean, f.CtDP90, f.CtDOverageMean, f.RtPMean, f.RtPP90,
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.3f\t%.1f\t%s\t%s\t%s\t%s\t\n",
+			f.Name, f.Orders, f.PctUndelivered, f.PctUnservable, f.CtDMean, f.CtDP90, f.CtDOverageMean, f.RtPMean, f.RtPP90,
 			f.UtilizationMean, f.CostPerOrder, f.OrdersPerBundle, f.Seconds,
 			pubCtD(f, "ref_FM"), pubCtD(f, "ref_MDRP"), pubCtD(f, "reyes_table4_heuristic"), pubCtD(f, "reyes_table4_exact"))
 	}

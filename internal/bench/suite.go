@@ -18,6 +18,11 @@ type Result struct {
 	Metrics    mdrp.Metrics
 	Violations []mdrp.Violation
 	Elapsed    time.Duration
+	// Unservable counts the orders no courier could pick up within its shift
+	// (mdrp.Instance.Unservable): no solution delivers them.
+	Unservable int
+	// Rescues diagnoses each order the run left undelivered.
+	Rescues []mdrp.Rescue
 }
 
 // Instances expands each argument into instance folders: a folder holding orders.txt is
@@ -135,7 +140,8 @@ func one(ctx context.Context, dir string, opt Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Name: in.Name, Metrics: mdrp.Evaluate(in, sol), Violations: mdrp.Check(in, sol)}
+	r := Result{Name: in.Name, Metrics: mdrp.Evaluate(in, sol), Violations: mdrp.Check(in, sol),
+		Unservable: len(in.Unservable()), Rescues: mdrp.Rescues(in, sol)}
 	r.Elapsed = time.Since(start)
 	if out != "" {
 		if err := os.MkdirAll(filepath.Join(out, in.Name), 0o755); err != nil {
