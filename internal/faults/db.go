@@ -146,3 +146,10 @@ func (s *scratchDB) undelivered(ctx context.Context, ids []string) (int, error) 
 		ids, len(ids)).Scan(&n)
 	return n, err
 }
+
+// delivered counts the orders delivered so far.
+func (s *scratchDB) delivered(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM orders WHERE state = 'delivered'`).Scan(&n)
+	return n, err
+}

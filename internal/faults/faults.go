@@ -132,6 +132,8 @@ func Run(ctx context.Context, cfg Config) (rep Report, err error) {
 		if cfg.LogDir, err = os.MkdirTemp("", "hummingbird-faults-"); err != nil {
 			return rep, err
 		}
+	} else if err := os.MkdirAll(cfg.LogDir, 0o755); err != nil {
+		return rep, err
 	}
 	rep.LogDir = cfg.LogDir
 	start := time.Now()
@@ -203,7 +205,7 @@ func Run(ctx context.Context, cfg Config) (rep Report, err error) {
 		BaseURLs: cl.urls(), AdminToken: adminToken, PaymentSecret: []byte(paySecret),
 		FranchisePerStation: 20, Crowd: 40, OrdersPerMinute: cfg.Rate, Orders: cfg.Orders,
 		Prep: 5 * time.Second, DropoffRadius: 1200, PayDelay: 4 * time.Second, EveryonePays: true,
-		SpeedFactor: 8, Retry: cfg.Takeover, Seed: cfg.Seed, Out: cfg.Out, Log: cfg.Log,
+		SpeedFactor: 12, Retry: cfg.Takeover, Seed: cfg.Seed, Out: cfg.Out, Log: cfg.Log,
 	})
 	if err != nil {
 		return rep, err
@@ -219,10 +221,7 @@ func Run(ctx context.Context, cfg Config) (rep Report, err error) {
 		<-simDone
 	}()
 	r := &runner{cfg: cfg, cl: cl, rds: rds, sim: s, say: say, rng: rand.New(rand.NewPCG(cfg.Seed, 17))}
-	runErr := r.inject(ctx)
-	if runErr == nil {
-		runErr = r.drain(ctx)
-	}
+	runErr := r.run(ctx)
 	stopSim()
 	<-simDone
 	rep.Faults, rep.FaultLog = len(r.done), r.done

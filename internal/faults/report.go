@@ -24,7 +24,7 @@ type Report struct {
 	Faults   int
 	FaultLog []string
 	// Lost lists the orders paid (webhook acknowledged, or paid_at set in the database)
-	// that are not delivered at the end, as "id (state)".
+	// that are not delivered at the end, as "id (state, courier …)".
 	Lost []string
 	// Doubled lists the orders that more than one courier was given: two couriers told
 	// ok to an accept, more than one assignment row, or a courier told ok that is not
@@ -89,7 +89,11 @@ func (rep *Report) account(ctx context.Context, db *scratchDB, ledger *sim.Ledge
 			}
 		}
 		if (rec.Paid() || (row != nil && row.paid)) && state != "delivered" {
-			rep.Lost = append(rep.Lost, fmt.Sprintf("%s (%s)", id, state))
+			line := fmt.Sprintf("%s (%s", id, state)
+			if len(assigned) > 0 {
+				line += ", courier " + assigned[len(assigned)-1]
+			}
+			rep.Lost = append(rep.Lost, line+")")
 		}
 		couriers := slices.Clone(rec.Accepted)
 		for _, c := range assigned {

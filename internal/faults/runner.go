@@ -28,18 +28,19 @@ type runner struct {
 }
 
 // progress prints a status line every progressEvery.
-func (r *runner) progress(ctx context.Context, phase string) {
+func (r *runner) progress(ctx context.Context) {
 	if time.Since(r.lastProgress) < progressEvery {
 		return
 	}
 	r.lastProgress = time.Now()
-	created, paid, delivered := r.sim.Ledger().Counts()
+	created, paid, _ := r.sim.Ledger().Counts()
+	delivered, _ := r.cl.db.delivered(ctx)
 	who := "none"
 	if l, ok, err := r.cl.db.leader(ctx); err == nil && ok {
 		who = l.holder
 	}
-	r.say("%s: orders %d/%d, paid %d, delivered %d (couriers' count), faults %d/%d, leader %s",
-		phase, created, r.cfg.Orders, paid, delivered, len(r.done), r.cfg.Faults, who)
+	r.say("orders %d/%d, paid %d, delivered %d, faults %d/%d, leader %s",
+		created, r.cfg.Orders, paid, delivered, len(r.done), r.cfg.Faults, who)
 }
 
 // sleep waits d or until ctx ends.
@@ -52,34 +53,78 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// inject runs the plan: fault k fires once (k+1)/(F+1) of the orders exist. It returns
-// when every order has been created and every fault injected.
-func (r *runner) inject(ctx context.Context) error {
+// run injects the plan's faults while orders are created and delivered, then waits for
+// the last deliveries. Progress is p = orders created + orders delivered (database),
+// which runs from 0 to 2 × Orders; fault k (from 0) fires once p ≥ (k+1)·2·Orders/(F+1),
+// so faults hit both the busy creation phase and the deliveries that follow. It returns
+// nil once every fault is injected and every paid order delivered, or when Config.Drain
+// has passed since the last order was created (what is left then counts as lost); an
+// error if the orders could not be created or a fault could not be injected in time.
+func (r *runner) run(ctx context.Context) error {
 	// Creating the orders should take Orders/Rate minutes; twice that plus a minute
 	// means the cluster stopped taking orders.
 	budget := time.Duration(float64(r.cfg.Orders)/r.cfg.Rate*float64(time.Minute))*2 + time.Minute
-	deadline := time.Now().Add(budget)
+	createBy := time.Now().Add(budget)
+	var drainBy time.Time // set when the last order exists
 	next := 0
+	total := 2 * r.cfg.Orders
 	for {
 		created, _, _ := r.sim.Ledger().Counts()
-		if next < r.cfg.Faults && created >= (next+1)*r.cfg.Orders/(r.cfg.Faults+1) {
+		delivered, err := r.cl.db.delivered(ctx)
+		if err != nil {
+			return err
+		}
+		if created >= r.cfg.Orders && drainBy.IsZero() {
+			r.sim.StopOrders()
+			drainBy = time.Now().Add(r.cfg.Drain)
+			r.say("all %d orders created; draining (at most %v)", created, r.cfg.Drain)
+		}
+		if next < r.cfg.Faults && created+delivered >= (next+1)*total/(r.cfg.Faults+1) {
 			if err := r.fault(ctx, Plan[next]); err != nil {
 				return fmt.Errorf("fault %d (%s): %w", next+1, Plan[next], err)
 			}
 			next++
 			continue
 		}
-		if next == r.cfg.Faults && created >= r.cfg.Orders {
-			return nil
-		}
-		if time.Now().After(deadline) {
+		switch {
+		case drainBy.IsZero() && time.Now().After(createBy):
 			return fmt.Errorf("only %d of %d orders created in %v", created, r.cfg.Orders, budget)
+		case !drainBy.IsZero() && next == r.cfg.Faults:
+			left, settled, err := r.left(ctx)
+			if err != nil {
+				return err
+			}
+			if left == 0 && settled {
+				r.say("drained: every paid order delivered")
+				return nil
+			}
+			if time.Now().After(drainBy) {
+				r.say("drain timed out with %d paid orders not delivered", left)
+				return nil
+			}
+		case !drainBy.IsZero() && time.Now().After(drainBy):
+			return fmt.Errorf("only %d of %d faults injected: deliveries stalled at %d of %d orders", next, r.cfg.Faults, delivered, created)
 		}
-		r.progress(ctx, "orders")
+		r.progress(ctx)
 		if err := sleep(ctx, pollEvery); err != nil {
 			return err
 		}
 	}
+}
+
+// left returns how many acknowledged orders are not delivered and whether every payment
+// is settled.
+func (r *runner) left(ctx context.Context) (int, bool, error) {
+	var paid []string
+	settled := true
+	for _, o := range r.sim.Ledger().Orders() {
+		settled = settled && o.Settled()
+		if o.Paid() {
+			paid = append(paid, o.ID)
+		}
+	}
+	n, err := r.cl.db.undelivered(ctx, paid)
+	return n, settled, err
 }
 
 // fault injects one fault and waits until the cluster has a leader again.
@@ -136,33 +181,3 @@ func (r *runner) replace(ctx context.Context, s *slot) error {
 	return r.cl.start(ctx, s)
 }
 
-// drain stops new orders and waits until every payment is settled and every paid order
-// delivered, or Config.Drain passes (what is left then counts as lost).
-func (r *runner) drain(ctx context.Context) error {
-	r.sim.StopOrders()
-	r.say("no more orders; draining (at most %v)", r.cfg.Drain)
-	deadline := time.Now().Add(r.cfg.Drain)
-	for {
-		var paid []string
-		settled := true
-		for _, o := range r.sim.Ledger().Orders() {
-			settled = settled && o.Settled()
-			if o.Paid() {
-				paid = append(paid, o.ID)
-			}
-		}
-		n, err := r.cl.db.undelivered(ctx, paid)
-		if err == nil && n == 0 && settled {
-			r.say("drained: every paid order delivered")
-			return nil
-		}
-		if time.Now().After(deadline) {
-			r.say("drain timed out with %d paid orders not delivered", n)
-			return nil
-		}
-		r.progress(ctx, fmt.Sprintf("drain: %d paid orders not delivered", n))
-		if err := sleep(ctx, time.Second); err != nil {
-			return err
-		}
-	}
-}

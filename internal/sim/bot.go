@@ -233,9 +233,11 @@ func (b *bot) handle(f frame) error {
 	switch f.Type {
 	case "hello", "snapshot":
 		var s state
-		if json.Unmarshal(f.Data, &s) != nil {
+		if err := json.Unmarshal(f.Data, &s); err != nil {
+			b.log.Debug("bad hello", "courier", b.id, "err", err)
 			return nil
 		}
+		b.log.Debug(f.Type, "courier", b.id, "orders", len(s.Orders), "offers", len(s.Offers))
 		b.jobs = map[string]*job{}
 		b.busy = ""
 		for _, o := range s.Orders {
@@ -299,6 +301,9 @@ func (b *bot) update(o dispatch.Order) {
 		}
 		j.order = o
 	default:
+		if ok {
+			b.log.Debug("job closed", "courier", b.id, "order", o.ID, "state", o.State, "version", o.Version)
+		}
 		delete(b.jobs, o.ID)
 	}
 	if b.busy == o.ID {
@@ -355,6 +360,7 @@ func (b *bot) refused(f frame) error {
 	if b.busy == p.orderID {
 		b.busy = ""
 	}
+	b.log.Debug("step refused", "courier", b.id, "order", p.orderID, "step", p.typ, "code", e.Code)
 	switch e.Code {
 	case "not_found", "not_yours":
 		delete(b.jobs, p.orderID)

@@ -23,6 +23,8 @@ type OrderRecord struct {
 	// no attempt got an answer (PayErr then says why).
 	Payment string
 	PayErr  string
+	// PayTries counts the webhook's attempts that ended (answered or given up on).
+	PayTries int
 	// Accepted lists the couriers whose accept of an offer holding this order was
 	// answered ok, in the order the answers came.
 	Accepted []string
@@ -32,6 +34,10 @@ type OrderRecord struct {
 
 // Paid reports whether the server acknowledged the payment.
 func (r OrderRecord) Paid() bool { return r.Payment == "applied" || r.Payment == "duplicate" }
+
+// Settled reports whether the payment needs no more attempts: answered, or given up
+// after PayAttempts.
+func (r OrderRecord) Settled() bool { return r.Payment != "" || r.PayTries >= PayAttempts }
 
 // Doubled reports whether more than one courier was told it won the order.
 func (r OrderRecord) Doubled() bool { return len(r.Accepted) > 1 }
@@ -58,6 +64,7 @@ func (l *Ledger) paid(id, result string, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	r := l.rec(id)
+	r.PayTries++
 	if err != nil {
 		r.PayErr = err.Error()
 		return

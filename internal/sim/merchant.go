@@ -23,12 +23,11 @@ const (
 	cancelShare    = 0.02
 )
 
-// Payment retries: a webhook that got no answer (after the client's own retries) is sent
-// again, with the same event id, this much later, at most payTries times in all.
-const (
-	payAgain = 2 * time.Second
-	payTries = 5
-)
+// PayAttempts is how many times a merchant sends a payment webhook that got no answer
+// (each attempt after the client's own retries), with the same event id, payAgain apart.
+const PayAttempts = 5
+
+const payAgain = 2 * time.Second
 
 // runMerchants creates orders at the configured rate until until (wall time; zero: until
 // ctx ends), Config.Orders or StopOrders, and pays each through the signed webhook after
@@ -62,7 +61,7 @@ func runMerchants(ctx context.Context, s *Sim, until time.Time) []placed {
 			o.payAt, o.payTries = time.Time{}, o.payTries+1
 			if err != nil {
 				cfg.Log.Warn("pay", "order", o.id, "try", o.payTries, "err", err)
-				if o.payTries < payTries {
+				if o.payTries < PayAttempts {
 					o.payAt = cfg.Clock.Now().Add(payAgain)
 				}
 				continue

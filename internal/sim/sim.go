@@ -48,8 +48,8 @@ type Config struct {
 	PayDelay time.Duration
 	// EveryonePays makes every customer pay and none cancel [3 % never pay, 2 % cancel].
 	EveryonePays bool
-	// SpeedFactor makes couriers ride this many times faster than their vehicle [1]; keep
-	// scooters under the server's 200 km/h plausibility bound (factor ≤ 9).
+	// SpeedFactor makes couriers ride this many times faster than their vehicle [1], at
+	// most maxBotSpeed (190 km/h, under the server's 200 km/h plausibility bound).
 	SpeedFactor float64
 	// Retry is how long one HTTP call keeps retrying (on the next instance) after a
 	// connection error or a 503, 502, 504, 429 or 409 answer [no retry].
@@ -99,6 +99,9 @@ func (c *Config) defaults() {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 }
+
+// maxBotSpeed caps a bot's speed in m/s below the fix filter's 200 km/h.
+const maxBotSpeed = 190 / 3.6
 
 // world is what setup created on the server.
 type world struct {
@@ -289,7 +292,7 @@ func newCourier(ctx context.Context, c *client, cfg Config, w *world, kind couri
 		return nil, err
 	}
 	w.couriers[out.Courier.ID] = kind
-	return &bot{id: out.Courier.ID, token: out.Token, kind: kind, speed: vehicle.Speed() * cfg.SpeedFactor, pos: at,
+	return &bot{id: out.Courier.ID, token: out.Token, kind: kind, speed: min(vehicle.Speed()*cfg.SpeedFactor, maxBotSpeed), pos: at,
 		bases: cfg.BaseURLs, clock: cfg.Clock, codes: &w.codes, log: cfg.Log, kick: make(chan struct{}, 1),
 		rng: rand.New(rand.NewPCG(seed, 11))}, nil
 }
