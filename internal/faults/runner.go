@@ -180,4 +180,3 @@ func (r *runner) replace(ctx context.Context, s *slot) error {
 	s.p.kill()
 	return r.cl.start(ctx, s)
 }
-
