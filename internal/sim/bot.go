@@ -370,26 +370,30 @@ func (b *bot) refused(f frame) error {
 	return nil
 }
 
-// next returns the job to work on: a pickup first (in the order taken), else the
-// nearest drop-off.
+// atShop is how close a bot must be to a pickup to collect it without riding.
+const atShop = 30 // metres
+
+// next returns the job to work on: an order waiting at the shop where the bot stands
+// (a bundle is collected together), else the oldest job taken, to its pickup or its
+// drop-off. Working oldest first means a new assignment never starves an order the bot
+// already carries.
 func (b *bot) next() *job {
-	var pick, drop *job
+	var here, oldest *job
 	for _, j := range b.jobs {
-		switch j.order.State {
-		case dispatch.Assigned, dispatch.AtPickup:
-			if pick == nil || j.n < pick.n {
-				pick = j
-			}
-		default:
-			if drop == nil || geo.Distance(b.pos, j.order.Dropoff.Pos) < geo.Distance(b.pos, drop.order.Dropoff.Pos) {
-				drop = j
+		s := j.order.State
+		if (s == dispatch.Assigned || s == dispatch.AtPickup) && geo.Distance(b.pos, j.order.Pickup.Pos) < atShop {
+			if here == nil || j.n < here.n {
+				here = j
 			}
 		}
+		if oldest == nil || j.n < oldest.n {
+			oldest = j
+		}
 	}
-	if pick != nil {
-		return pick
+	if here != nil {
+		return here
 	}
-	return drop
+	return oldest
 }
 
 // step moves the bot toward its current job and reports the next step on arrival. One

@@ -132,7 +132,9 @@ type Sim struct {
 // New sets up the city (area, stations, couriers, merchants) through the admin API.
 func New(ctx context.Context, cfg Config) (*Sim, error) {
 	cfg.defaults()
-	c := &client{bases: cfg.BaseURLs, http: &http.Client{Timeout: 10 * time.Second}, clock: cfg.Clock, retry: cfg.Retry}
+	// The run's own transport, so that Run can close its idle connections at the end.
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	c := &client{bases: cfg.BaseURLs, http: hc, clock: cfg.Clock, retry: cfg.Retry}
 	s := &Sim{cfg: cfg, c: c, ledger: newLedger()}
 	w, bots, err := setup(ctx, c, cfg, s.ledger)
 	if err != nil {
@@ -178,6 +180,7 @@ func (s *Sim) Run(ctx context.Context) {
 	}
 	s.placed = runMerchants(ctx, s, orderUntil)
 	wg.Wait()
+	s.c.http.CloseIdleConnections()
 }
 
 // StopOrders makes the merchants stop creating orders; payments go on.
