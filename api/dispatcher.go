@@ -40,6 +40,7 @@ type Dispatcher interface {
 	Stations(ctx context.Context) ([]dispatch.Station, error)
 	CreateCourier(ctx context.Context, c courier.Courier) (courier.Courier, string, error)
 	Couriers(ctx context.Context) ([]courier.Courier, error)
+	ScheduleShift(ctx context.Context, courierID string, sh dispatch.Shift) (dispatch.Shift, error)
 	CreateArea(ctx context.Context, a dispatch.ServiceArea) (dispatch.ServiceArea, error)
 	Areas(ctx context.Context) ([]dispatch.ServiceArea, error)
 	Snapshot() dispatch.Snapshot

@@ -238,3 +238,59 @@ func nonNil[T any](xs []T) []T {
 	}
 	return xs
 }
+
+// Limits of a rostered shift on the wire.
+const (
+	// maxShift is the longest shift the admin API schedules.
+	maxShift = 16 * time.Hour
+	// shiftPastSlack is how far in the past a shift may start (a clock skew, a slow
+	// request); an older start is refused.
+	shiftPastSlack = time.Minute
+)
+
+// shiftRequest is a courier's next shift; At (optional) is where it starts, by default
+// the centre of the courier's station.
+type shiftRequest struct {
+	Start time.Time   `json:"start"`
+	End   time.Time   `json:"end"`
+	At    *geo.LatLng `json:"at"`
+}
+
+// shiftView is a scheduled shift on the wire.
+type shiftView struct {
+	CourierID string     `json:"courier_id"`
+	Start     time.Time  `json:"start"`
+	End       time.Time  `json:"end"`
+	At        geo.LatLng `json:"at"`
+}
+
+// handleScheduleShift is POST /v1/admin/couriers/{id}/shifts: the station's rota for a
+// franchise courier's next shift, which dispatch plans with before the courier is online.
+func (s *Server) handleScheduleShift(c echo.Context) error {
+	var req shiftRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	now := s.engine.Now()
+	switch {
+	case req.Start.IsZero():
+		return fieldError("start", "required (RFC 3339)")
+	case req.End.IsZero():
+		return fieldError("end", "required (RFC 3339)")
+	case !req.End.After(req.Start):
+		return fieldError("end", "must be after start")
+	case req.End.Sub(req.Start) > maxShift:
+		return fieldError("end", "a shift lasts at most %v", maxShift)
+	case req.Start.Before(now.Add(-shiftPastSlack)):
+		return fieldError("start", "must not be in the past")
+	}
+	sh := dispatch.Shift{Start: req.Start, End: req.End}
+	if req.At != nil {
+		sh.At = *req.At
+	}
+	got, err := s.engine.ScheduleShift(c.Request().Context(), c.Param("id"), sh)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusCreated, shiftView{CourierID: c.Param("id"), Start: got.Start, End: got.End, At: got.At})
+}

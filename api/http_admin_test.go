@@ -27,8 +27,8 @@ func TestAdminAuth(t *testing.T) {
 			env.do(t, rt.Method, path, tok, `{"name":"x"}`).problem(t, http.StatusUnauthorized, "unauthorized")
 		}
 	}
-	if checked != 3*13 {
-		t.Errorf("checked %d admin routes, want 3×13", checked)
+	if checked != 3*14 {
+		t.Errorf("checked %d admin routes, want 3×14", checked)
 	}
 	// An empty configured token disables the admin API instead of accepting "".
 	off := newTestEnv(t, func(c *Config) { c.AdminToken = "" })

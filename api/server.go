@@ -161,6 +161,7 @@ func (s *Server) routes() {
 	a.GET("/stations", s.handleListStations)
 	a.POST("/couriers", s.handleCreateCourier)
 	a.GET("/couriers", s.handleListCouriers)
+	a.POST("/couriers/:id/shifts", s.handleScheduleShift)
 	a.POST("/areas", s.handleCreateArea)
 	a.GET("/areas", s.handleListAreas)
 	a.GET("/snapshot", s.handleSnapshot)

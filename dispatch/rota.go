@@ -23,33 +23,41 @@ type rostered struct {
 	s *session // the courier's session once it connects; offline until then
 }
 
-// ScheduleShift records a franchise courier's next shift. Until the courier comes
-// online, rounds plan with it as a courier who will be free at At when the shift starts
-// (if that is within ChainHorizon): an order it would serve best is held for it instead
-// of going to a worse courier now, though nothing is offered to it before it connects. Once
+// ScheduleShift records a franchise courier's next shift and returns it as recorded.
+// Until the courier comes online, rounds plan with it as a courier who will be free at
+// At when the shift starts (if that is within ChainHorizon): an order it would serve best
+// is held for it instead of going to a worse courier now, though nothing is offered to it
+// before it connects. A zero At means the courier's station: the centre of its zone. Once
 // it connects, the shift's End is its shift end (as SetShiftEnd sets it). A zero Shift
 // clears the schedule; a shift is forgotten once it has ended.
-func (e *Engine) ScheduleShift(ctx context.Context, courierID string, sh Shift) error {
+func (e *Engine) ScheduleShift(ctx context.Context, courierID string, sh Shift) (Shift, error) {
 	c, err := e.store.Courier(ctx, courierID)
 	if err != nil {
-		return err
+		return Shift{}, err
 	}
 	if sh == (Shift{}) {
 		e.mu.Lock()
 		delete(e.rota, courierID)
 		e.mu.Unlock()
-		return nil
+		return Shift{}, nil
 	}
 	switch {
 	case c.Kind != courier.Franchise:
-		return invalid("courier_id", "only franchise couriers work shifts")
+		return Shift{}, invalid("courier_id", "only franchise couriers work shifts")
 	case !sh.End.After(sh.Start):
-		return invalid("end", "the shift must end after it starts")
+		return Shift{}, invalid("end", "the shift must end after it starts")
 	case sh.At.Validate() != nil:
-		return invalid("at", "%v", sh.At.Validate())
+		return Shift{}, invalid("at", "%v", sh.At.Validate())
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if sh.At == (geo.LatLng{}) {
+		st, ok := e.stations[c.StationID]
+		if !ok || len(st.Zone) == 0 {
+			return Shift{}, invalid("at", "the courier has no station to start from: give the start place")
+		}
+		sh.At = centre(st.Zone)
+	}
 	s := e.sessions[courierID]
 	if s == nil {
 		s = newSession(c) // the engine's session from Connect on; not a known courier before
@@ -58,7 +66,18 @@ func (e *Engine) ScheduleShift(ctx context.Context, courierID string, sh Shift) 
 		s.shiftEnd = sh.End
 	}
 	e.rota[courierID] = &rostered{Shift: sh, s: s}
-	return nil
+	return sh, nil
+}
+
+// centre is the mean of a polygon's vertices: a station's meeting point when its rota
+// names none.
+func centre(p geo.Polygon) geo.LatLng {
+	var c geo.LatLng
+	for _, v := range p {
+		c.Lat += v.Lat / float64(len(p))
+		c.Lng += v.Lng / float64(len(p))
+	}
+	return c
 }
 
 // starting lists, for the round, the rostered couriers not yet online whose shift starts

@@ -58,7 +58,7 @@ func TestRosteredCourierIsPlannedWith(t *testing.T) {
 			rostered := e.registered(courier.Franchise)
 			start := e.clock.Now().Add(tc.startsIn)
 			at := geo.Offset(paris, 100, 0)
-			if err := e.eng.ScheduleShift(e.ctx, rostered, dispatch.Shift{Start: start, End: start.Add(4 * time.Hour), At: at}); err != nil {
+			if _, err := e.eng.ScheduleShift(e.ctx, rostered, dispatch.Shift{Start: start, End: start.Add(4 * time.Hour), At: at}); err != nil {
 				t.Fatal(err)
 			}
 			ready := e.clock.Now().Add(15 * time.Minute)
@@ -90,7 +90,7 @@ func TestRosteredShiftEndApplies(t *testing.T) {
 	e := newEnv(t, dispatch.Config{})
 	c := e.registered(courier.Franchise)
 	now := e.clock.Now()
-	if err := e.eng.ScheduleShift(e.ctx, c, dispatch.Shift{Start: now, End: now.Add(5 * time.Minute), At: paris}); err != nil {
+	if _, err := e.eng.ScheduleShift(e.ctx, c, dispatch.Shift{Start: now, End: now.Add(5 * time.Minute), At: paris}); err != nil {
 		t.Fatal(err)
 	}
 	e.online(c, paris)
@@ -123,10 +123,27 @@ func TestScheduleShiftValidates(t *testing.T) {
 		{"unknown courier", "cou_nobody", dispatch.Shift{Start: now, End: now.Add(time.Hour), At: paris}, dispatch.ErrNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := e.eng.ScheduleShift(e.ctx, tc.courier, tc.sh); !errors.Is(err, tc.want) {
+			if _, err := e.eng.ScheduleShift(e.ctx, tc.courier, tc.sh); !errors.Is(err, tc.want) {
 				t.Fatalf("err %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// A shift without a start place starts at the centre of the courier's station.
+func TestScheduleShiftDefaultsToStation(t *testing.T) {
+	e := newEnv(t, dispatch.Config{})
+	now := e.clock.Now()
+	c := e.registered(courier.Franchise)
+	sh, err := e.eng.ScheduleShift(e.ctx, c, dispatch.Shift{Start: now, End: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := geo.FastDistance(sh.At, paris); d > 1 {
+		t.Fatalf("start place %v is %.0f m from the station's centre %v", sh.At, d, paris)
+	}
+	if !sh.Start.Equal(now) || !sh.End.Equal(now.Add(time.Hour)) {
+		t.Fatalf("shift %+v, want the times given", sh)
 	}
 }
 

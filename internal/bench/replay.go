@@ -126,7 +126,7 @@ func newReplay(ctx context.Context, in *mdrp.Instance, cfg dispatch.Config) (*re
 			return nil, err
 		}
 		// The station knows its rota: every shift is scheduled from the start of the day.
-		if err := r.eng.ScheduleShift(ctx, ec.ID, dispatch.Shift{Start: epoch.Add(minutes(c.On)),
+		if _, err := r.eng.ScheduleShift(ctx, ec.ID, dispatch.Shift{Start: epoch.Add(minutes(c.On)),
 			End: epoch.Add(minutes(c.Off)), At: r.plane.to(c.Start)}); err != nil {
 			return nil, err
 		}

@@ -267,3 +267,8 @@ func (r *Remote) Ops(ctx context.Context) (dispatch.OpsView, error) {
 func (r *Remote) CourierJobs(ctx context.Context, courierID string) (dispatch.CourierJobs, error) {
 	return call[dispatch.CourierJobs](ctx, r, "CourierJobs", s(courierID))
 }
+
+// ScheduleShift implements api.Dispatcher.
+func (r *Remote) ScheduleShift(ctx context.Context, courierID string, sh dispatch.Shift) (dispatch.Shift, error) {
+	return call[dispatch.Shift](ctx, r, "ScheduleShift", args{S: []string{courierID}, Shift: sh})
+}

@@ -123,6 +123,9 @@ var methods = map[string]method{
 	"CourierJobs": m(func(ctx context.Context, d api.Dispatcher, a args) (dispatch.CourierJobs, error) {
 		return d.CourierJobs(ctx, a.str(0))
 	}),
+	"ScheduleShift": m(func(ctx context.Context, d api.Dispatcher, a args) (dispatch.Shift, error) {
+		return d.ScheduleShift(ctx, a.str(0), a.Shift)
+	}),
 }
 
 // Handler serves forwarded calls at POST RPCPath+method for d; callers must present

@@ -289,6 +289,11 @@ func (s *Switch) Couriers(ctx context.Context) ([]courier.Courier, error) {
 	return s.target().Couriers(ctx)
 }
 
+// ScheduleShift implements api.Dispatcher.
+func (s *Switch) ScheduleShift(ctx context.Context, courierID string, sh dispatch.Shift) (dispatch.Shift, error) {
+	return s.target().ScheduleShift(ctx, courierID, sh)
+}
+
 // CreateArea implements api.Dispatcher.
 func (s *Switch) CreateArea(ctx context.Context, a dispatch.ServiceArea) (dispatch.ServiceArea, error) {
 	return s.target().CreateArea(ctx, a)

@@ -22,6 +22,7 @@ type args struct {
 	Station dispatch.Station
 	Courier courier.Courier
 	Area    dispatch.ServiceArea
+	Shift   dispatch.Shift
 }
 
 // str returns the i-th string argument, or "" when the call sent fewer.
