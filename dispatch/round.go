@@ -72,6 +72,9 @@ func (e *Engine) escalate(ctx context.Context, now time.Time) {
 // broadcast offers every crowd-phase order to the crowd couriers within its ring that
 // have not had it yet.
 func (e *Engine) broadcast(ctx context.Context, now time.Time) {
+	if !e.crowdOnline() {
+		return // no ring search can find anyone
+	}
 	ids := make([]string, 0)
 	for id, p := range e.queue {
 		if p.order.Escalation.Phase == PhaseCrowd {
@@ -96,6 +99,16 @@ func (e *Engine) broadcast(ctx context.Context, now time.Time) {
 				Candidates: traceCandidates(cands, nil), Outcome: "broadcast to crowd couriers in range"})
 		}
 	}
+}
+
+// crowdOnline reports whether any crowd courier is connected.
+func (e *Engine) crowdOnline() bool {
+	for _, s := range e.sessions {
+		if s.connected && s.c.Kind == courier.Crowd {
+			return true
+		}
+	}
+	return false
 }
 
 // canTake reports whether an indexed courier is connected, working and has room for

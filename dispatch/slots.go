@@ -27,6 +27,10 @@ type slot struct {
 // Starting couriers (ScheduleShift) are only ever found here.
 type fleet struct {
 	idle, soon, starting []courier.Entry
+	// indexedIdle counts the live index's entries that could pass a round's idle filter
+	// (franchise, available, connected, nothing planned): with none, a ring search would
+	// walk every ring for nothing.
+	indexedIdle int
 }
 
 // soonFree indexes the franchise couriers that are on a trip, have none queued after it,
@@ -37,9 +41,14 @@ func (e *Engine) soonFree(now time.Time) (*courier.Index, *fleet) {
 	fl := &fleet{starting: e.starting(now)}
 	for _, s := range e.sessions {
 		id := s.c.ID
-		if s.connected && s.c.Kind == courier.Franchise && len(s.trips) == 0 && len(s.offers) == 0 && s.state == courier.Available {
+		if s.connected && s.c.Kind == courier.Franchise && len(s.trips) == 0 && len(s.offers) == 0 {
 			if x, ok := e.index.Get(id); ok {
-				fl.idle = append(fl.idle, x)
+				if x.Kind == courier.Franchise && x.State == courier.Available {
+					fl.indexedIdle++
+				}
+				if s.state == courier.Available {
+					fl.idle = append(fl.idle, x)
+				}
 			}
 		}
 		if !s.connected || s.c.Kind != courier.Franchise || len(s.trips) != 1 || len(s.offers) > 0 {
@@ -75,8 +84,13 @@ func (e *Engine) candidates(j *job, soon *courier.Index, fl *fleet, now time.Tim
 	keepBusy := func(x *courier.Entry) bool {
 		return x.Station == j.station && x.Capacity >= j.units && !j.excluded(x.ID) && len(e.sessions[x.ID].offers) == 0
 	}
-	idle := e.index.Nearest(j.pickup, e.cfg.Candidates, 0, keepIdle)
-	busy := soon.Nearest(j.pickup, e.cfg.Candidates, 0, keepBusy)
+	var idle, busy []courier.Candidate
+	if fl.indexedIdle > 0 {
+		idle = e.index.Nearest(j.pickup, e.cfg.Candidates, 0, keepIdle)
+	}
+	if len(fl.soon) > 0 { // soon holds exactly fl.soon
+		busy = soon.Nearest(j.pickup, e.cfg.Candidates, 0, keepBusy)
+	}
 	if !now.Before(j.ready) {
 		// The goods are ready and no courier has come for them: look beyond the rings.
 		idle = e.widen(j.pickup, idle, fl.idle, keepIdle)
