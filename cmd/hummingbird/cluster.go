@@ -102,11 +102,16 @@ func (l pgLeases) Current(ctx context.Context) (cluster.Lease, error) {
 
 // clusterParts are what a clustered node adds to a single one.
 type clusterParts struct {
-	sw    *cluster.Switch
-	node  *cluster.Node
-	relay *cluster.Relay
-	bus   *redisstore.Bus
+	sw       *cluster.Switch
+	node     *cluster.Node
+	relay    *cluster.Relay
+	bus      *redisstore.Bus
+	presence *redisstore.Presence
+	fixes    chan presence.Entry // accepted fixes waiting to be written to presence
 }
+
+// presenceQueue bounds the fixes waiting for Redis; past it they are dropped.
+const presenceQueue = 1024
 
 // newClusterParts wires the lease, the forwarding switch, the relay and the bus for one
 // instance over pg and the Redis at cc.RedisAddr. resync is called when the bus lost
@@ -139,13 +144,17 @@ func newClusterParts(ctx context.Context, cfg config, cc clusterConfig, pg *post
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}
 	remote := cluster.NewRemote(client, cc.Secret, func(ctx context.Context) (string, error) { return p.node.LeaderURL(ctx) }, clock).
 		WithRefresh(func(ctx context.Context) (string, error) { return p.node.LookupLeader(ctx) })
+	p.fixes = make(chan presence.Entry, presenceQueue)
 	p.sw = cluster.NewSwitch(remote, func(id string, f courier.Fix) {
-		pctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		// Presence is a shared hint (the ops view of other tools, a new leader's first
-		// positions); losing one write costs nothing the next fix does not restore.
-		_ = pres.Put(pctx, presence.Entry{CourierID: id, Lat: f.Pos.Lat, Lng: f.Pos.Lng, At: f.At, Instance: cc.Instance}, presenceTTL)
+		// Presence is a shared hint (other tools' view of the fleet, where a courier was
+		// last seen); it never holds up a courier's command, and a write lost to a full
+		// queue or a Redis outage is restored by the next fix.
+		select {
+		case p.fixes <- presence.Entry{CourierID: id, Lat: f.Pos.Lat, Lng: f.Pos.Lng, At: f.At, Instance: cc.Instance}:
+		default:
+		}
 	})
+	p.presence = pres
 	p.node = cluster.NewNode(cluster.Config{Instance: cc.Instance, Addr: cc.Advertise, TTL: cc.LeaseTTL}, pgLeases{pg}, p.sw,
 		func(ctx context.Context, epoch int64) (cluster.Term, error) {
 			eng := dispatch.New(cfg.Dispatch, pg.Fenced(leaseName, epoch), clock, p.relay, log)
@@ -162,6 +171,18 @@ func (p *clusterParts) runners(feed *api.Feed, log *slog.Logger) []func(context.
 	return []func(context.Context) error{
 		p.node.Run,
 		p.relay.Run,
+		func(ctx context.Context) error {
+			for {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case e := <-p.fixes:
+					pctx, cancel := context.WithTimeout(ctx, time.Second)
+					_ = p.presence.Put(pctx, e, presenceTTL)
+					cancel()
+				}
+			}
+		},
 		func(ctx context.Context) error {
 			return p.bus.Run(ctx, func(topic string, payload []byte) {
 				if topic == cluster.NotifyTopic {

@@ -297,6 +297,12 @@ func TestClusterJourneyAndFailover(t *testing.T) {
 		}
 	}
 	courierOn, merchantOn, trackerOn := others[0], others[1], byName[holder]
+	courierName := "one"
+	for name, q := range byName {
+		if q == courierOn {
+			courierName = name
+		}
+	}
 
 	c := merchantOn.setupCity(t)
 	app := courierOn.courierApp(t, c.CourierToken)
@@ -304,6 +310,16 @@ func TestClusterJourneyAndFailover(t *testing.T) {
 	app.ok(t, "location", app.fix(shopPos.offset(50, 0)))
 	app.ok(t, "availability", map[string]any{"state": "available"})
 	journey(t, merchantOn, trackerOn, app, c, "cluster-1")
+
+	// The courier's positions are shared through Redis, written by the instance holding
+	// its socket.
+	rdb := goredis.NewClient(&goredis.Options{Addr: testenv.RedisAddr()})
+	defer rdb.Close()
+	key := env.env["HUMMINGBIRD_REDIS_PREFIX"] + ":{presence}:c:" + c.CourierID
+	waitFor(t, "the courier's presence in Redis", func() bool {
+		inst, err := rdb.HGet(context.Background(), key, "inst").Result()
+		return err == nil && inst == courierName
+	})
 
 	dead := byName[holder]
 	if err := dead.cmd.Process.Signal(syscall.SIGKILL); err != nil {
