@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -155,6 +156,25 @@ func (c *cluster) stopAll() error {
 		}
 	}
 	return first
+}
+
+// quitAll sends SIGQUIT to every live instance, which makes the Go runtime print every
+// goroutine's stack to stderr (the slot's log) and exit, and waits for them.
+func (c *cluster) quitAll() {
+	for _, s := range c.slots {
+		if s.p != nil && s.p.alive() {
+			_ = s.p.cmd.Process.Signal(syscall.SIGQUIT)
+		}
+	}
+	for _, s := range c.slots {
+		if s.p != nil {
+			select {
+			case <-s.p.done:
+			case <-time.After(stopGrace):
+				s.p.kill()
+			}
+		}
+	}
 }
 
 // crashed lists instances that exited without being killed by the run.

@@ -225,11 +225,15 @@ func Run(ctx context.Context, cfg Config) (rep Report, err error) {
 	stopSim()
 	<-simDone
 	rep.Faults, rep.FaultLog = len(r.done), r.done
-	rep.Retries, rep.Elapsed = s.Retries(), time.Since(start)
-	if err := rep.account(bg, db, s.Ledger()); err != nil && runErr == nil {
+	rep.Retries, rep.Silences, rep.Elapsed = s.Retries(), s.Silences(), time.Since(start)
+	if err := rep.account(bg, db, s.Ledger(), s.Holding()); err != nil && runErr == nil {
 		runErr = err
 	}
-	if crashed := cl.crashed(); len(crashed) > 0 {
+	if r.timedOut {
+		// Orders stuck: leave each instance's goroutine stacks in its log.
+		cl.quitAll()
+		rep.Dumped = true
+	} else if crashed := cl.crashed(); len(crashed) > 0 {
 		rep.Crashed = crashed
 		if runErr == nil {
 			runErr = fmt.Errorf("instances exited on their own: %s (logs in %s)", strings.Join(crashed, ", "), cfg.LogDir)

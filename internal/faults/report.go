@@ -36,6 +36,12 @@ type Report struct {
 	Assigned int
 	// Unanswered counts orders whose payment webhook never got an answer.
 	Unanswered int
+	// Silences counts courier connections the bots gave up on because three steps in a
+	// row went unanswered for 10 s each.
+	Silences int64
+	// Dumped is set when the drain timed out and the instances were sent SIGQUIT, so that
+	// their logs end with every goroutine's stack.
+	Dumped bool
 	// Retries counts HTTP attempts the simulated users repeated after a failure.
 	Retries int64
 	// Crashed lists instances that exited without being killed by the run.
@@ -46,7 +52,7 @@ type Report struct {
 }
 
 // account fills the report from the database and the simulated users' ledger.
-func (rep *Report) account(ctx context.Context, db *scratchDB, ledger *sim.Ledger) error {
+func (rep *Report) account(ctx context.Context, db *scratchDB, ledger *sim.Ledger, holding map[string][]string) error {
 	rows, err := db.orders(ctx)
 	if err != nil {
 		return err
@@ -91,7 +97,8 @@ func (rep *Report) account(ctx context.Context, db *scratchDB, ledger *sim.Ledge
 		if (rec.Paid() || (row != nil && row.paid)) && state != "delivered" {
 			line := fmt.Sprintf("%s (%s", id, state)
 			if len(assigned) > 0 {
-				line += ", courier " + assigned[len(assigned)-1]
+				c := assigned[len(assigned)-1]
+				line += fmt.Sprintf(", courier %s, whose bot holds %v", c, holding[c])
 			}
 			rep.Lost = append(rep.Lost, line+")")
 		}
@@ -137,6 +144,10 @@ func (rep Report) Print(w io.Writer) {
 	for i, f := range rep.FaultLog {
 		fmt.Fprintf(w, "  %2d. %s\n", i+1, f)
 	}
+	logs := rep.LogDir
+	if rep.Dumped {
+		logs += " (instances' goroutine stacks at the end, from SIGQUIT)"
+	}
 	rows := [][2]string{
 		{"orders created", fmt.Sprint(rep.Orders)},
 		{"payments acknowledged", fmt.Sprint(rep.Paid)},
@@ -148,9 +159,10 @@ func (rep Report) Print(w io.Writer) {
 		{"paid→assigned p50", fmt.Sprintf("%.1f s (%d orders)", rep.P50.Seconds(), rep.Assigned)},
 		{"paid→assigned p99", fmt.Sprintf("%.1f s", rep.P99.Seconds())},
 		{"client retries", fmt.Sprint(rep.Retries)},
+		{"courier sockets gone silent", fmt.Sprint(rep.Silences)},
 		{"instances crashed", fmt.Sprint(len(rep.Crashed))},
 		{"wall time", rep.Elapsed.Round(time.Second).String()},
-		{"logs", rep.LogDir},
+		{"logs", logs},
 	}
 	fmt.Fprintln(w)
 	for _, r := range rows {

@@ -24,6 +24,7 @@ type runner struct {
 	say          func(string, ...any)
 	rng          *rand.Rand
 	done         []string // faults injected, as report lines
+	timedOut     bool     // the drain ended with paid orders not delivered
 	lastProgress time.Time
 }
 
@@ -100,6 +101,7 @@ func (r *runner) run(ctx context.Context) error {
 			}
 			if time.Now().After(drainBy) {
 				r.say("drain timed out with %d paid orders not delivered", left)
+				r.timedOut = true
 				return nil
 			}
 		case !drainBy.IsZero() && time.Now().After(drainBy):

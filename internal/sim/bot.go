@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -23,8 +24,10 @@ const (
 	botRedial    = 500 * time.Millisecond // wait before reconnecting after a drop
 	botWriteWait = 5 * time.Second
 	// botStepWait is how long a bot waits for the answer to a step (arrived, picked_up,
-	// delivered) before sending it again.
-	botStepWait = 10 * time.Second
+	// delivered) before sending it again; after botSilentSteps such steps in a row it
+	// gives up on the connection and reconnects, as an app would.
+	botStepWait    = 10 * time.Second
+	botSilentSteps = 3
 )
 
 // Acceptance odds: franchise couriers nearly always confirm; crowd couriers pick.
@@ -59,6 +62,9 @@ type bot struct {
 	busy     string          // order whose step awaits its answer ("" none)
 	busyAt   time.Time
 	answered map[string]bool // offers accepted or declined, by id
+	unheard  int             // steps in a row sent again for want of an answer
+	heard    time.Time       // when this connection last received a frame
+	silences *atomic.Int64   // shared count of connections given up for silence
 }
 
 // job is one active order of the courier, as last reported by the server.
@@ -91,7 +97,17 @@ const (
 	errClosed  = botError("sim: connection closed")
 	errDropped = botError("sim: socket dropped on purpose")
 	errResync  = botError("sim: state disagrees with the server; reconnecting for hello")
+	errSilent  = botError("sim: steps unanswered; reconnecting")
 )
+
+// holding describes the orders the bot works on, as "id:state"; only for after run.
+func (b *bot) holding() []string {
+	var out []string
+	for id, j := range b.jobs {
+		out = append(out, id+":"+string(j.order.State))
+	}
+	return out
+}
 
 // dropSocket asks the bot to cut its connection; a no-op if a request is already queued.
 func (b *bot) dropSocket() {
@@ -142,7 +158,7 @@ func (b *bot) session(ctx context.Context) error {
 	}
 	b.ws = ws
 	b.pending = map[string]pend{}
-	b.busy = ""
+	b.busy, b.unheard, b.heard = "", 0, time.Now()
 	frames := make(chan frame, 64)
 	readDone := make(chan struct{})
 	go func() {
@@ -189,7 +205,9 @@ func (b *bot) session(ctx context.Context) error {
 				return err
 			}
 		case <-t.C:
-			b.step()
+			if err := b.step(); err != nil {
+				return err
+			}
 		}
 	}
 }
@@ -227,6 +245,7 @@ type state struct {
 
 // handle reacts to one server frame; an error ends the session.
 func (b *bot) handle(f frame) error {
+	b.heard = time.Now()
 	if f.Seq > b.lastSeq {
 		b.lastSeq = f.Seq
 	}
@@ -237,7 +256,13 @@ func (b *bot) handle(f frame) error {
 			b.log.Debug("bad hello", "courier", b.id, "err", err)
 			return nil
 		}
-		b.log.Debug(f.Type, "courier", b.id, "orders", len(s.Orders), "offers", len(s.Offers))
+		if b.log.Enabled(context.Background(), slog.LevelDebug) {
+			var ids []string
+			for _, o := range s.Orders {
+				ids = append(ids, o.ID+":"+string(o.State))
+			}
+			b.log.Debug(f.Type, "courier", b.id, "orders", ids, "offers", len(s.Offers))
+		}
 		b.jobs = map[string]*job{}
 		b.busy = ""
 		for _, o := range s.Orders {
@@ -330,6 +355,7 @@ func (b *bot) ok(f frame) error {
 			b.update(o)
 		}
 	case "arrived", "picked_up", "delivered":
+		b.unheard = 0
 		if d.Order.State == dispatch.Delivered {
 			b.ledger.delivered(d.Order.ID)
 		}
@@ -353,6 +379,7 @@ func (b *bot) refused(f frame) error {
 	if p.orderID == "" {
 		return nil
 	}
+	b.unheard = 0
 	var e struct {
 		Code string `json:"code"`
 	}
@@ -397,18 +424,26 @@ func (b *bot) next() *job {
 }
 
 // step moves the bot toward its current job and reports the next step on arrival. One
-// step is in flight at a time; one unanswered for botStepWait is sent again.
-func (b *bot) step() {
+// step is in flight at a time; one unanswered for botStepWait is sent again, and
+// botSilentSteps of those in a row end the connection (errSilent).
+func (b *bot) step() error {
 	now := b.clock.Now()
 	dt := now.Sub(b.moved).Seconds()
 	b.moved = now
 	if b.busy != "" && time.Since(b.busyAt) > botStepWait {
+		b.unheard++
+		b.log.Warn("courier step unanswered", "courier", b.id, "order", b.busy, "tries", b.unheard,
+			"last_frame_ago", time.Since(b.heard).Round(time.Millisecond), "instance", b.bases[b.cur])
 		b.busy = ""
+		if b.unheard >= botSilentSteps {
+			b.silences.Add(1)
+			return errSilent
+		}
 	}
 	j := b.next()
 	if j == nil {
 		b.send("location", b.fix(), pend{})
-		return
+		return nil
 	}
 	o := j.order
 	target := o.Dropoff.Pos
@@ -419,12 +454,12 @@ func (b *bot) step() {
 	if reach := b.speed * dt; reach < d {
 		b.pos = geo.Toward(b.pos, target, reach/d)
 		b.send("location", b.fix(), pend{})
-		return
+		return nil
 	}
 	b.pos = target
 	b.send("location", b.fix(), pend{})
 	if b.busy != "" {
-		return
+		return nil
 	}
 	var typ string
 	data := map[string]string{"order_id": o.ID}
@@ -433,7 +468,7 @@ func (b *bot) step() {
 		typ = "arrived"
 	case dispatch.AtPickup:
 		if now.Before(o.ReadyAt) {
-			return
+			return nil
 		}
 		typ = "picked_up"
 	case dispatch.AtDropoff:
@@ -441,8 +476,9 @@ func (b *bot) step() {
 		code, _ := b.codes.Load(o.ID)
 		data["code"], _ = code.(string)
 	default:
-		return
+		return nil
 	}
 	b.busy, b.busyAt = o.ID, time.Now()
 	b.send(typ, data, pend{typ: typ, orderID: o.ID})
+	return nil
 }

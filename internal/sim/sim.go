@@ -126,7 +126,8 @@ type Sim struct {
 	ledger *Ledger
 	noMore atomic.Bool
 	drops  atomic.Int64
-	placed []placed // set when Run returns
+	silent atomic.Int64 // courier connections given up because steps went unanswered
+	placed []placed     // set when Run returns
 }
 
 // New sets up the city (area, stations, couriers, merchants) through the admin API.
@@ -136,7 +137,7 @@ func New(ctx context.Context, cfg Config) (*Sim, error) {
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	c := &client{bases: cfg.BaseURLs, http: hc, clock: cfg.Clock, retry: cfg.Retry}
 	s := &Sim{cfg: cfg, c: c, ledger: newLedger()}
-	w, bots, err := setup(ctx, c, cfg, s.ledger)
+	w, bots, err := setup(ctx, c, cfg, s.ledger, &s.silent)
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
 	}
@@ -196,8 +197,24 @@ func (s *Sim) DropSockets() int {
 	return len(s.bots)
 }
 
+// Holding returns, for each courier carrying orders in its own view, those orders as
+// "id:state". Call it after Run has returned.
+func (s *Sim) Holding() map[string][]string {
+	out := map[string][]string{}
+	for _, b := range s.bots {
+		if h := b.holding(); len(h) > 0 {
+			out[b.id] = h
+		}
+	}
+	return out
+}
+
 // Ledger returns what the simulated users saw, order by order.
 func (s *Sim) Ledger() *Ledger { return s.ledger }
+
+// Silences returns how many courier connections were given up because the server left
+// botSilentSteps steps in a row unanswered (each was then reconnected).
+func (s *Sim) Silences() int64 { return s.silent.Load() }
 
 // Retries returns how many HTTP attempts were repeated after a failure.
 func (s *Sim) Retries() int64 { return s.c.retries.Load() }
@@ -206,7 +223,7 @@ func (s *Sim) Retries() int64 { return s.c.retries.Load() }
 func (s *Sim) KPI(ctx context.Context) (KPI, error) { return measure(ctx, s.c, s.w, s.placed) }
 
 // setup creates the service area, stations, merchants and couriers through the admin API.
-func setup(ctx context.Context, c *client, cfg Config, ledger *Ledger) (*world, []*bot, error) {
+func setup(ctx context.Context, c *client, cfg Config, ledger *Ledger, silent *atomic.Int64) (*world, []*bot, error) {
 	admin := cfg.AdminToken
 	city := cfg.City
 	if err := c.call(ctx, "POST", "/v1/admin/areas", admin, nil, map[string]any{"name": city.Name, "polygon": city.Area}, nil); err != nil {
@@ -220,7 +237,7 @@ func setup(ctx context.Context, c *client, cfg Config, ledger *Ledger) (*world, 
 		if err != nil {
 			return err
 		}
-		b.ledger = ledger
+		b.ledger, b.silences = ledger, silent
 		b.cur = len(bots) % len(cfg.BaseURLs)
 		bots = append(bots, b)
 		return nil
