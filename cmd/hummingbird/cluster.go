@@ -114,10 +114,12 @@ type clusterParts struct {
 const presenceQueue = 1024
 
 // newClusterParts wires the lease, the forwarding switch, the relay and the bus for one
-// instance over pg and the Redis at cc.RedisAddr. resync is called when the bus lost
+// instance over pg and the Redis at cc.RedisAddr. decisions receives the engine's
+// notifications while this instance leads (its feed, the offers journal); feed receives
+// the other leaders' notifications from the bus. resync is called when the bus lost
 // messages.
 func newClusterParts(ctx context.Context, cfg config, cc clusterConfig, pg *postgres.Store, feed *api.Feed,
-	clock dispatch.Clock, resync func(), log *slog.Logger) (*clusterParts, ratelimit.Limiter, func(), error) {
+	decisions dispatch.Notifier, clock dispatch.Clock, resync func(), log *slog.Logger) (*clusterParts, ratelimit.Limiter, func(), error) {
 	rdb, err := redisstore.Open(ctx, cc.RedisAddr, "hummingbird-"+cc.Instance)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("redis: %w", err)
@@ -140,7 +142,7 @@ func newClusterParts(ctx context.Context, cfg config, cc clusterConfig, pg *post
 			return nil, nil, nil, err
 		}
 	}
-	p := &clusterParts{bus: bus, relay: cluster.NewRelay(feed, bus, log)}
+	p := &clusterParts{bus: bus, relay: cluster.NewRelay(decisions, bus, log)}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}
 	remote := cluster.NewRemote(client, cc.Secret, func(ctx context.Context) (string, error) { return p.node.LeaderURL(ctx) }, clock).
 		WithRefresh(func(ctx context.Context) (string, error) { return p.node.LookupLeader(ctx) })

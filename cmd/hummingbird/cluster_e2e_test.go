@@ -201,6 +201,22 @@ func (c *clusterEnv) leader(t *testing.T) (holder string, epoch int64) {
 	return holder, epoch
 }
 
+// query runs a count query on the cluster's database.
+func (c *clusterEnv) query(t *testing.T, sql string, args ...any) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // journey takes one order from creation on merchant's instance to delivery by app,
 // with tracker watching on another instance, and returns the order id.
 func journey(t *testing.T, merchant, tracking *proc, app *courierApp, c city, ref string) string {
@@ -309,7 +325,12 @@ func TestClusterJourneyAndFailover(t *testing.T) {
 	app.expect(t, "hello")
 	app.ok(t, "location", app.fix(shopPos.offset(50, 0)))
 	app.ok(t, "availability", map[string]any{"state": "available"})
-	journey(t, merchantOn, trackerOn, app, c, "cluster-1")
+	first := journey(t, merchantOn, trackerOn, app, c, "cluster-1")
+
+	// The leader journals its offers in Postgres: the one the courier took reads accepted.
+	waitFor(t, "the accepted offer in the offers journal", func() bool {
+		return env.query(t, "SELECT count(*) FROM offers WHERE $1 = ANY(order_ids) AND outcome = 'accepted' AND courier_id = $2", first, c.CourierID) == 1
+	})
 
 	// The courier's positions are shared through Redis, written by the instance holding
 	// its socket.

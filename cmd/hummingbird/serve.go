@@ -14,8 +14,10 @@ import (
 
 	"github.com/hummingbird-dispatch/hummingbird/api"
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
+	"github.com/hummingbird-dispatch/hummingbird/geo"
 	"github.com/hummingbird-dispatch/hummingbird/internal/ratelimit"
 	"github.com/hummingbird-dispatch/hummingbird/internal/realtime"
+	"github.com/hummingbird-dispatch/hummingbird/internal/store/postgres"
 	"github.com/hummingbird-dispatch/hummingbird/internal/webhook"
 )
 
@@ -66,10 +68,18 @@ func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Lo
 	fc := cfg.Feed
 	fc.Clock = clock
 	feed := api.NewFeedWith(fc, hub, log)
+	// The engine's decisions go to this instance's feed and, with Postgres, to the
+	// offers journal (only the leader's engine writes it).
+	var decisions dispatch.Notifier = feed
+	if st.PG != nil {
+		journal := postgres.NewOfferJournal(st.PG, log.With("component", "offers"))
+		decisions = tee{feed, journal}
+		n.runners = append(n.runners, journal.Run)
+	}
 	var d api.Dispatcher
 	var parts *clusterParts
 	if cfg.Cluster.RedisAddr == "" {
-		eng := dispatch.New(cfg.Dispatch, st.Dispatch, clock, feed, log)
+		eng := dispatch.New(cfg.Dispatch, st.Dispatch, clock, decisions, log)
 		if err := eng.Start(ctx); err != nil {
 			return nil, fmt.Errorf("start engine: %w", err)
 		}
@@ -89,7 +99,7 @@ func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Lo
 		}
 		var lim ratelimit.Limiter
 		var closeRedis func()
-		parts, lim, closeRedis, err = newClusterParts(ctx, cfg, cc, st.PG, feed, clock, func() { n.server.Resync() }, log)
+		parts, lim, closeRedis, err = newClusterParts(ctx, cfg, cc, st.PG, feed, decisions, clock, func() { n.server.Resync() }, log)
 		if err != nil {
 			return nil, err
 		}
@@ -129,6 +139,33 @@ func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Lo
 	}
 	n.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	return n, nil
+}
+
+// tee hands every engine notification to each notifier in turn.
+type tee []dispatch.Notifier
+
+func (t tee) OrderEvent(o dispatch.Order, e dispatch.Event) {
+	for _, n := range t {
+		n.OrderEvent(o, e)
+	}
+}
+
+func (t tee) Offer(o dispatch.Offer) {
+	for _, n := range t {
+		n.Offer(o)
+	}
+}
+
+func (t tee) OfferWithdrawn(courierID, offerID, reason string) {
+	for _, n := range t {
+		n.OfferWithdrawn(courierID, offerID, reason)
+	}
+}
+
+func (t tee) CourierMoved(courierID string, pos geo.LatLng, orderIDs []string) {
+	for _, n := range t {
+		n.CourierMoved(courierID, pos, orderIDs)
+	}
 }
 
 // outbox is a store that also keeps merchant webhook settings and deliveries (the
