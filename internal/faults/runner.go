@@ -139,13 +139,15 @@ func (r *runner) fault(ctx context.Context, kind string) error {
 	var what string
 	switch kind {
 	case KillLeader:
-		what = fmt.Sprintf("SIGKILL leader %s (epoch %d), replacement started", lead.name, l.epoch)
+		// The slot's name changes with the replacement, which may win the lease itself.
+		victim := lead.name
+		what = fmt.Sprintf("SIGKILL leader %s (epoch %d), replacement started", victim, l.epoch)
 		if err := r.replace(ctx, lead); err != nil {
 			return err
 		}
-		nl, nlease, err := r.cl.waitLeader(ctx, r.cfg.Takeover, lead.name)
+		nl, nlease, err := r.cl.waitLeader(ctx, r.cfg.Takeover, victim)
 		if err != nil {
-			return fmt.Errorf("takeover after killing %s never happened: %w", lead.name, err)
+			return fmt.Errorf("takeover after killing %s never happened: %w", victim, err)
 		}
 		what += fmt.Sprintf("; %s took over (epoch %d) after %.1fs", nl.name, nlease.epoch, time.Since(t0).Seconds())
 	case KillFollower:
