@@ -32,7 +32,7 @@ func simCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	count := fs.Int("fault-count", len(faults.Plan), "how many faults of the plan to inject (0: none)")
 	pg := fs.String("postgres", "", "Postgres URL where a scratch database is created and dropped (default $HUMMINGBIRD_POSTGRES_URL or "+defaultPostgresURL+")")
 	timeout := fs.Duration("timeout", 10*time.Minute, "bound on the whole run")
-	drain := fs.Duration("drain", 3*time.Minute, "bound on the wait for the last deliveries")
+	drain := fs.Duration("drain", 4*time.Minute, "bound on the wait for the last deliveries")
 	bin := fs.String("bin", "", "hummingbird executable to start instances from (default: this one)")
 	logs := fs.String("logs", "", "directory for the instances' and Redis's logs (default: a new temporary one)")
 	seed := fs.Uint64("seed", 1, "random seed for the city and the victims")

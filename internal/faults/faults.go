@@ -43,7 +43,7 @@ type Config struct {
 	// Faults is how many faults of the plan (see Plan) to inject [len(Plan)]; negative:
 	// none.
 	Faults int
-	// Drain bounds the wait for the last deliveries after the last order [3m].
+	// Drain bounds the wait for the last deliveries after the last order [4m].
 	Drain time.Duration
 	// LeaseTTL is the instances' HUMMINGBIRD_LEASE_TTL [2s].
 	LeaseTTL time.Duration
@@ -97,7 +97,7 @@ func (c *Config) defaults() error {
 		c.Faults = 0
 	}
 	if c.Drain == 0 {
-		c.Drain = 3 * time.Minute
+		c.Drain = 4 * time.Minute
 	}
 	if c.LeaseTTL == 0 {
 		c.LeaseTTL = 2 * time.Second
@@ -203,7 +203,7 @@ func Run(ctx context.Context, cfg Config) (rep Report, err error) {
 
 	s, err := sim.New(ctx, sim.Config{
 		BaseURLs: cl.urls(), AdminToken: adminToken, PaymentSecret: []byte(paySecret),
-		FranchisePerStation: 20, Crowd: 40, OrdersPerMinute: cfg.Rate, Orders: cfg.Orders,
+		FranchisePerStation: 30, Crowd: 60, FixEvery: 500 * time.Millisecond, OrdersPerMinute: cfg.Rate, Orders: cfg.Orders,
 		Prep: 5 * time.Second, DropoffRadius: 1200, PayDelay: 4 * time.Second, EveryonePays: true,
 		SpeedFactor: 12, Retry: cfg.Takeover, Seed: cfg.Seed, Out: cfg.Out, Log: cfg.Log,
 	})

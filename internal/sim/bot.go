@@ -20,7 +20,7 @@ import (
 
 // Bot timing (wall time).
 const (
-	botStep      = 200 * time.Millisecond // how often a bot moves and reports its position
+	botStep      = 200 * time.Millisecond // default of how often a bot moves and reports its position
 	botRedial    = 500 * time.Millisecond // wait before reconnecting after a drop
 	botWriteWait = 5 * time.Second
 	// botStepWait is how long a bot waits for the answer to a step (arrived, picked_up,
@@ -51,6 +51,7 @@ type bot struct {
 	log       *slog.Logger
 	rng       *rand.Rand
 	kick      chan struct{} // a value asks the bot to drop its socket without a close frame
+	every     time.Duration // how often the bot moves and sends a fix
 
 	ws       *websocket.Conn
 	msgID    int
@@ -187,7 +188,7 @@ func (b *bot) session(ctx context.Context) error {
 	b.moved = b.clock.Now()
 	b.send("location", b.fix(), pend{})
 	b.send("availability", map[string]string{"state": string(courier.Available)}, pend{})
-	t := time.NewTicker(botStep)
+	t := time.NewTicker(b.every)
 	defer t.Stop()
 	for {
 		select {

@@ -51,6 +51,8 @@ type Config struct {
 	// SpeedFactor makes couriers ride this many times faster than their vehicle [1], at
 	// most maxBotSpeed (190 km/h, under the server's 200 km/h plausibility bound).
 	SpeedFactor float64
+	// FixEvery is how often a courier moves and sends its position [200ms].
+	FixEvery time.Duration
 	// Retry is how long one HTTP call keeps retrying (on the next instance) after a
 	// connection error or a 503, 502, 504, 429 or 409 answer [no retry].
 	Retry time.Duration
@@ -88,6 +90,9 @@ func (c *Config) defaults() {
 	}
 	if c.DropoffRadius == 0 {
 		c.DropoffRadius = 2500
+	}
+	if c.FixEvery <= 0 {
+		c.FixEvery = botStep
 	}
 	if c.SpeedFactor < 1 {
 		c.SpeedFactor = 1
@@ -313,6 +318,6 @@ func newCourier(ctx context.Context, c *client, cfg Config, w *world, kind couri
 	}
 	w.couriers[out.Courier.ID] = kind
 	return &bot{id: out.Courier.ID, token: out.Token, kind: kind, speed: min(vehicle.Speed()*cfg.SpeedFactor, maxBotSpeed), pos: at,
-		bases: cfg.BaseURLs, clock: cfg.Clock, codes: &w.codes, log: cfg.Log, kick: make(chan struct{}, 1),
+		bases: cfg.BaseURLs, clock: cfg.Clock, codes: &w.codes, log: cfg.Log, kick: make(chan struct{}, 1), every: cfg.FixEvery,
 		rng: rand.New(rand.NewPCG(seed, 11))}, nil
 }
