@@ -5,12 +5,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -105,6 +110,8 @@ func newClusterEnv(t *testing.T) *clusterEnv {
 		"HUMMINGBIRD_REDIS_PREFIX":    prefix,
 		"HUMMINGBIRD_CLUSTER_SECRET":  "cluster-secret-for-the-e2e-test",
 		"HUMMINGBIRD_LEASE_TTL":       "2s",
+		// The merchant's webhook receiver is on loopback.
+		"HUMMINGBIRD_WEBHOOK_ALLOW_PRIVATE": "1",
 	}}
 }
 
@@ -199,6 +206,90 @@ func (c *clusterEnv) leader(t *testing.T) (holder string, epoch int64) {
 		t.Fatal(err)
 	}
 	return holder, epoch
+}
+
+// hookReceiver is a merchant's webhook endpoint on loopback that refuses its first
+// request, then records what it gets after checking the signature.
+type hookReceiver struct {
+	srv    *httptest.Server
+	secret []byte
+
+	mu      sync.Mutex
+	calls   int
+	refused int
+	states  map[string]map[int64]string // order id → seq → state
+	bad     []string
+}
+
+func newHookReceiver(t *testing.T) *hookReceiver {
+	h := &hookReceiver{states: map[string]map[int64]string{}}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.calls++
+		if h.calls == 1 {
+			h.refused++
+			http.Error(w, "down for a moment", http.StatusServiceUnavailable)
+			return
+		}
+		v := signature.Verifier{Secrets: [][]byte{h.secret}}
+		if err := v.Verify(r.Header.Get("Hummingbird-Signature"), body, time.Now()); err != nil {
+			h.bad = append(h.bad, err.Error())
+			http.Error(w, "bad signature", http.StatusBadRequest)
+			return
+		}
+		var p struct {
+			ID   string `json:"id"`
+			Data struct {
+				OrderID string `json:"order_id"`
+				Seq     int64  `json:"seq"`
+				Event   struct {
+					Type  string `json:"type"`
+					State string `json:"state"`
+				} `json:"event"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(body, &p); err != nil || p.ID == "" || r.Header.Get("Hummingbird-Event-Id") != p.ID {
+			h.bad = append(h.bad, fmt.Sprintf("payload %s (event id header %q): %v", body, r.Header.Get("Hummingbird-Event-Id"), err))
+			return
+		}
+		if p.Data.Event.Type == "order."+p.Data.Event.State {
+			if h.states[p.Data.OrderID] == nil {
+				h.states[p.Data.OrderID] = map[int64]string{}
+			}
+			h.states[p.Data.OrderID][p.Data.Seq] = p.Data.Event.State
+		}
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// waitStates waits until the receiver holds want as the order's state events in seq
+// order (each at least once), bounded by the outbox's first retry.
+func (h *hookReceiver) waitStates(t *testing.T, orderID string, want []string) {
+	t.Helper()
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		h.mu.Lock()
+		var got []string
+		seqs := slices.Sorted(maps.Keys(h.states[orderID]))
+		for _, q := range seqs {
+			got = append(got, h.states[orderID][q])
+		}
+		bad, refused := slices.Clone(h.bad), h.refused
+		h.mu.Unlock()
+		if len(bad) > 0 {
+			t.Fatalf("webhook receiver got bad deliveries: %v", bad)
+		}
+		if slices.Equal(got, want) && refused == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("webhooks for %s: states %v (refused %d), want %v after one refusal", orderID, got, refused, want)
+		}
+		time.Sleep(pollEvery) // polling a condition with a deadline
+	}
 }
 
 // query runs a count query on the cluster's database.
@@ -321,11 +412,26 @@ func TestClusterJourneyAndFailover(t *testing.T) {
 	}
 
 	c := merchantOn.setupCity(t)
+	hooks := newHookReceiver(t)
+	var settings struct {
+		URL    string `json:"url"`
+		Secret string `json:"secret"`
+	}
+	merchantOn.do(t, http.MethodPut, "/v1/webhook", c.MerchantKey, map[string]any{"url": hooks.srv.URL + "/hooks"}).
+		want(t, http.StatusOK, &settings)
+	if settings.Secret == "" {
+		t.Fatalf("webhook settings %+v, want the signing secret", settings)
+	}
+	hooks.secret = []byte(settings.Secret)
 	app := courierOn.courierApp(t, c.CourierToken)
 	app.expect(t, "hello")
 	app.ok(t, "location", app.fix(shopPos.offset(50, 0)))
 	app.ok(t, "availability", map[string]any{"state": "available"})
 	first := journey(t, merchantOn, trackerOn, app, c, "cluster-1")
+
+	// The merchant's receiver got every state of the order, signed, with its seq, although
+	// it refused the first delivery on purpose (the outbox retried it).
+	hooks.waitStates(t, first, []string{"pending_payment", "paid", "dispatching", "assigned", "at_pickup", "picked_up", "at_dropoff", "delivered"})
 
 	// The leader journals its offers in Postgres: the one the courier took reads accepted.
 	waitFor(t, "the accepted offer in the offers journal", func() bool {
