@@ -88,7 +88,8 @@ func (s *scratchDB) leader(ctx context.Context) (leader, bool, error) {
 type orderRow struct {
 	state              string
 	paid               bool // paid_at is set
-	paidAt, assignedAt time.Time
+	paidAt, assignedAt time.Time // first order.paid and order.assigned events
+	pickedAt, doneAt   time.Time // first order.picked_up and order.delivered events
 	couriers           []string // couriers of every assignment row, oldest first
 }
 
@@ -97,7 +98,9 @@ func (s *scratchDB) orders(ctx context.Context) (map[string]*orderRow, error) {
 	out := map[string]*orderRow{}
 	rows, err := s.pool.Query(ctx, `SELECT o.id, o.state, o.paid_at IS NOT NULL,
 			(SELECT min(e.at) FROM order_events e WHERE e.order_id = o.id AND e.type = 'order.paid'),
-			(SELECT min(e.at) FROM order_events e WHERE e.order_id = o.id AND e.type = 'order.assigned')
+			(SELECT min(e.at) FROM order_events e WHERE e.order_id = o.id AND e.type = 'order.assigned'),
+			(SELECT min(e.at) FROM order_events e WHERE e.order_id = o.id AND e.type = 'order.picked_up'),
+			(SELECT min(e.at) FROM order_events e WHERE e.order_id = o.id AND e.type = 'order.delivered')
 		FROM orders o`)
 	if err != nil {
 		return nil, fmt.Errorf("read orders: %w", err)
@@ -105,16 +108,15 @@ func (s *scratchDB) orders(ctx context.Context) (map[string]*orderRow, error) {
 	for rows.Next() {
 		var id string
 		var r orderRow
-		var paidAt, assignedAt *time.Time
-		if err := rows.Scan(&id, &r.state, &r.paid, &paidAt, &assignedAt); err != nil {
+		var at [4]*time.Time
+		if err := rows.Scan(&id, &r.state, &r.paid, &at[0], &at[1], &at[2], &at[3]); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if paidAt != nil {
-			r.paidAt = *paidAt
-		}
-		if assignedAt != nil {
-			r.assignedAt = *assignedAt
+		for i, dst := range []*time.Time{&r.paidAt, &r.assignedAt, &r.pickedAt, &r.doneAt} {
+			if at[i] != nil {
+				*dst = *at[i]
+			}
 		}
 		out[id] = &r
 	}

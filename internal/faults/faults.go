@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
+	"github.com/hummingbird-dispatch/hummingbird/geo"
 	"github.com/hummingbird-dispatch/hummingbird/internal/sim"
 )
 
@@ -201,10 +202,16 @@ func Run(ctx context.Context, cfg Config) (rep Report, err error) {
 	}
 	say("%d instances up: %s; leader %s (epoch %d)", len(cl.slots), strings.Join(cl.urls(), " "), lead.name, l.epoch)
 
+	// The demo's Paris at half size: shops twice as close to the centre (a few still
+	// outside both station zones, for the crowd), so that rides take seconds, not minutes.
+	city := sim.Paris(cfg.Seed)
+	for i := range city.Shops {
+		city.Shops[i].Pos = geo.Toward(city.Centre, city.Shops[i].Pos, 0.5)
+	}
 	s, err := sim.New(ctx, sim.Config{
-		BaseURLs: cl.urls(), AdminToken: adminToken, PaymentSecret: []byte(paySecret),
+		City: city, CrowdSpread: 1800, BaseURLs: cl.urls(), AdminToken: adminToken, PaymentSecret: []byte(paySecret),
 		FranchisePerStation: 30, Crowd: 60, FixEvery: 500 * time.Millisecond, OrdersPerMinute: cfg.Rate, Orders: cfg.Orders,
-		Prep: 5 * time.Second, DropoffRadius: 1200, PayDelay: 4 * time.Second, EveryonePays: true,
+		Prep: 5 * time.Second, DropoffRadius: 800, PayDelay: 4 * time.Second, EveryonePays: true,
 		SpeedFactor: 12, Retry: cfg.Takeover, Seed: cfg.Seed, Out: cfg.Out, Log: cfg.Log,
 	})
 	if err != nil {

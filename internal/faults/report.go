@@ -34,6 +34,10 @@ type Report struct {
 	// first order.assigned event (database timestamps); Assigned counts the orders used.
 	P50, P99 time.Duration
 	Assigned int
+	// ToPickup (first order.assigned → first order.picked_up) and ToDoor (first
+	// order.picked_up → first order.delivered) are p50 and p99 of the rides, for reading
+	// where the time goes.
+	ToPickup, ToDoor [2]time.Duration
 	// Unanswered counts orders whose payment webhook never got an answer.
 	Unanswered int
 	// Silences counts courier connections the bots gave up on because three steps in a
@@ -71,7 +75,7 @@ func (rep *Report) account(ctx context.Context, db *scratchDB, ledger *sim.Ledge
 		}
 	}
 	sort.Strings(ids)
-	var toAssign []time.Duration
+	var toAssign, toPickup, toDoor []time.Duration
 	for _, id := range ids {
 		row, rec := rows[id], recs[id]
 		_, known := recs[id]
@@ -92,6 +96,12 @@ func (rep *Report) account(ctx context.Context, db *scratchDB, ledger *sim.Ledge
 			}
 			if !row.paidAt.IsZero() && !row.assignedAt.IsZero() {
 				toAssign = append(toAssign, row.assignedAt.Sub(row.paidAt))
+			}
+			if !row.assignedAt.IsZero() && !row.pickedAt.IsZero() {
+				toPickup = append(toPickup, row.pickedAt.Sub(row.assignedAt))
+			}
+			if !row.pickedAt.IsZero() && !row.doneAt.IsZero() {
+				toDoor = append(toDoor, row.doneAt.Sub(row.pickedAt))
 			}
 		}
 		if (rec.Paid() || (row != nil && row.paid)) && state != "delivered" {
@@ -114,6 +124,8 @@ func (rep *Report) account(ctx context.Context, db *scratchDB, ledger *sim.Ledge
 	}
 	rep.Assigned = len(toAssign)
 	rep.P50, rep.P99 = quantile(toAssign, 0.5), quantile(toAssign, 0.99)
+	rep.ToPickup = [2]time.Duration{quantile(toPickup, 0.5), quantile(toPickup, 0.99)}
+	rep.ToDoor = [2]time.Duration{quantile(toDoor, 0.5), quantile(toDoor, 0.99)}
 	return nil
 }
 
@@ -158,6 +170,8 @@ func (rep Report) Print(w io.Writer) {
 		{"double-assigned", fmt.Sprint(len(rep.Doubled))},
 		{"paid→assigned p50", fmt.Sprintf("%.1f s (%d orders)", rep.P50.Seconds(), rep.Assigned)},
 		{"paid→assigned p99", fmt.Sprintf("%.1f s", rep.P99.Seconds())},
+		{"assigned→picked up p50/p99", fmt.Sprintf("%.1f s / %.1f s", rep.ToPickup[0].Seconds(), rep.ToPickup[1].Seconds())},
+		{"picked up→delivered p50/p99", fmt.Sprintf("%.1f s / %.1f s", rep.ToDoor[0].Seconds(), rep.ToDoor[1].Seconds())},
 		{"client retries", fmt.Sprint(rep.Retries)},
 		{"courier sockets gone silent", fmt.Sprint(rep.Silences)},
 		{"instances crashed", fmt.Sprint(len(rep.Crashed))},
@@ -166,7 +180,7 @@ func (rep Report) Print(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-26s %s\n", r[0], r[1])
+		fmt.Fprintf(w, "%-30s %s\n", r[0], r[1])
 	}
 	list := func(name string, items []string) {
 		if len(items) == 0 {

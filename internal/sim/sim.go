@@ -41,6 +41,8 @@ type Config struct {
 	Duration time.Duration
 	// Prep replaces every shop's preparation time [the shop's].
 	Prep time.Duration
+	// CrowdSpread bounds how far from the centre crowd couriers start, in metres [3500].
+	CrowdSpread float64
 	// DropoffRadius bounds a customer's distance from the shop, in metres [2500].
 	DropoffRadius float64
 	// PayDelay is the longest checkout time between an order and its payment, in
@@ -87,6 +89,9 @@ func (c *Config) defaults() {
 	}
 	if c.OrdersPerMinute == 0 {
 		c.OrdersPerMinute = 2
+	}
+	if c.CrowdSpread == 0 {
+		c.CrowdSpread = 3500
 	}
 	if c.DropoffRadius == 0 {
 		c.DropoffRadius = 2500
@@ -261,7 +266,7 @@ func setup(ctx context.Context, c *client, cfg Config, ledger *Ledger, silent *a
 		}
 	}
 	for range cfg.Crowd {
-		if err := add(courier.Crowd, "", city.Dropoff(rng, city.Centre, 3500)); err != nil {
+		if err := add(courier.Crowd, "", city.Dropoff(rng, city.Centre, cfg.CrowdSpread)); err != nil {
 			return nil, nil, err
 		}
 	}
