@@ -87,10 +87,10 @@ func (s *scratchDB) leader(ctx context.Context) (leader, bool, error) {
 // orderRow is one order as the database has it at the end.
 type orderRow struct {
 	state              string
-	paid               bool // paid_at is set
+	paid               bool      // paid_at is set
 	paidAt, assignedAt time.Time // first order.paid and order.assigned events
 	pickedAt, doneAt   time.Time // first order.picked_up and order.delivered events
-	couriers           []string // couriers of every assignment row, oldest first
+	couriers           []string  // couriers of every assignment row, oldest first
 }
 
 // orders reads every order with its first paid and assigned events and its assignments.
