@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hummingbird-dispatch/hummingbird/geo"
 	"github.com/hummingbird-dispatch/hummingbird/internal/sim"
 	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 )
@@ -51,15 +52,19 @@ func pollUntil(t *testing.T, what string, within time.Duration, cond func() bool
 // paid order must still be delivered, and no order won by two couriers.
 func TestSimSurvivesDeadURLAndDroppedSockets(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs a simulated city for up to two minutes")
+		t.Skip("runs a simulated city for about a minute")
 	}
 	srv := boot(t, nil)
 	const orders = 8
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
+	city := sim.Paris(1) // at half size, so that rides take seconds
+	for i := range city.Shops {
+		city.Shops[i].Pos = geo.Toward(city.Centre, city.Shops[i].Pos, 0.5)
+	}
 	s, err := sim.New(ctx, sim.Config{
-		BaseURLs: []string{deadURL(t), srv.URL}, AdminToken: testAdminToken, PaymentSecret: []byte(testPaymentSecret),
-		FranchisePerStation: 3, Crowd: 6, OrdersPerMinute: 60, Orders: orders, Prep: time.Second,
+		City: city, CrowdSpread: 1800, BaseURLs: []string{deadURL(t), srv.URL}, AdminToken: testAdminToken, PaymentSecret: []byte(testPaymentSecret),
+		FranchisePerStation: 6, Crowd: 12, OrdersPerMinute: 60, Orders: orders, Prep: time.Second,
 		DropoffRadius: 600, PayDelay: time.Second, EveryonePays: true, SpeedFactor: 8, Retry: 10 * time.Second,
 	})
 	if err != nil {
@@ -82,13 +87,17 @@ func TestSimSurvivesDeadURLAndDroppedSockets(t *testing.T) {
 			if !o.Delivered {
 				r := srv.do(t, "GET", "/v1/admin/orders/"+o.ID+"/trace", testAdminToken, nil)
 				out = append(out, "not delivered: "+o.ID+" accepted by "+strings.Join(o.Accepted, ",")+": "+string(r.Body))
+				for _, c := range o.Accepted {
+					r := srv.do(t, "GET", "/v1/admin/couriers/"+c+"/jobs", testAdminToken, nil)
+					out = append(out, "courier "+c+": "+string(r.Body))
+				}
 			}
 		}
 		return strings.Join(out, "\n")
 	}
 	pollUntil(t, "half the orders paid", 30*time.Second, func() bool { _, p, _ := s.Ledger().Counts(); return p >= orders/2 }, diag)
-	if n := s.DropSockets(); n != 12 {
-		t.Fatalf("DropSockets asked %d couriers, want 12", n)
+	if n := s.DropSockets(); n != 24 {
+		t.Fatalf("DropSockets asked %d couriers, want 24", n)
 	}
 	// A courier may start 1.5 km from the shop and ride 600 m more at 120 km/h.
 	pollUntil(t, "every order created, paid and delivered", 90*time.Second, func() bool {
