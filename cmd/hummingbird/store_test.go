@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/hummingbird-dispatch/hummingbird/internal/store/memory"
-	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
+	"github.com/hummingbird-dispatch/hummingbird/internal/store/postgres/pgtest"
 )
 
 func TestLoadConfigPostgresStore(t *testing.T) {
@@ -22,33 +18,8 @@ func TestLoadConfigPostgresStore(t *testing.T) {
 	}
 }
 
-// testSchemaURL creates a schema dropped at the end of the test and returns a URL whose
-// connections work in it.
-func testSchemaURL(t *testing.T) string {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, testenv.PostgresURL())
-	if err != nil {
-		testenv.Unreachable(t, "postgres", err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "hbtest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-		admin.Close(ctx)
-	})
-	sep := "?"
-	if strings.Contains(testenv.PostgresURL(), "?") {
-		sep = "&"
-	}
-	return testenv.PostgresURL() + sep + "search_path=" + schema
-}
+// testSchemaURL is a URL of a schema of the test's own (see pgtest.SchemaURL).
+func testSchemaURL(t *testing.T) string { return pgtest.SchemaURL(t) }
 
 func TestOpenStores(t *testing.T) {
 	ctx := context.Background()

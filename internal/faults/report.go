@@ -123,21 +123,10 @@ func (rep *Report) account(ctx context.Context, db *scratchDB, ledger *sim.Ledge
 		}
 	}
 	rep.Assigned = len(toAssign)
-	rep.P50, rep.P99 = quantile(toAssign, 0.5), quantile(toAssign, 0.99)
-	rep.ToPickup = [2]time.Duration{quantile(toPickup, 0.5), quantile(toPickup, 0.99)}
-	rep.ToDoor = [2]time.Duration{quantile(toDoor, 0.5), quantile(toDoor, 0.99)}
+	rep.P50, rep.P99 = sim.Quantile(toAssign, 0.5), sim.Quantile(toAssign, 0.99)
+	rep.ToPickup = [2]time.Duration{sim.Quantile(toPickup, 0.5), sim.Quantile(toPickup, 0.99)}
+	rep.ToDoor = [2]time.Duration{sim.Quantile(toDoor, 0.5), sim.Quantile(toDoor, 0.99)}
 	return nil
-}
-
-// quantile returns the q-quantile by the nearest-rank method (0 for no data).
-func quantile(ds []time.Duration, q float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(float64(len(s))*q+0.999999) - 1
-	return s[max(0, min(i, len(s)-1))]
 }
 
 // Failed reports whether anything was lost or doubled.

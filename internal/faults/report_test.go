@@ -36,18 +36,6 @@ func TestFinalLineAndVerdict(t *testing.T) {
 	}
 }
 
-func TestQuantileNearestRank(t *testing.T) {
-	ds := []time.Duration{5, 1, 4, 2, 3, 10, 9, 8, 7, 6}
-	for _, c := range []struct {
-		q    float64
-		want time.Duration
-	}{{0.5, 5}, {0.99, 10}, {0.9, 9}} {
-		if got := quantile(ds, c.q); got != c.want {
-			t.Errorf("quantile(%v) = %v, want %v", c.q, got, c.want)
-		}
-	}
-}
-
 func TestPlanCoversEveryFaultEarly(t *testing.T) {
 	// The small test run takes the first four: each kind must be among them.
 	seen := map[string]bool{}

@@ -56,8 +56,8 @@ func measure(ctx context.Context, c *client, w *world, orders []placed) (KPI, er
 			k.Open++
 		}
 	}
-	k.MedianPaidToAssigned = quantile(toAssign, 0.5)
-	k.ClickToDoorP90 = quantile(ctd, 0.9)
+	k.MedianPaidToAssigned = Quantile(toAssign, 0.5)
+	k.ClickToDoorP90 = Quantile(ctd, 0.9)
 	if len(ctd) > 0 {
 		var sum time.Duration
 		for _, d := range ctd {
@@ -68,8 +68,8 @@ func measure(ctx context.Context, c *client, w *world, orders []placed) (KPI, er
 	return k, nil
 }
 
-// quantile returns the q-quantile by the nearest-rank method (0 for no data).
-func quantile(ds []time.Duration, q float64) time.Duration {
+// Quantile returns the q-quantile of ds by the nearest-rank method (0 for no data).
+func Quantile(ds []time.Duration, q float64) time.Duration {
 	if len(ds) == 0 {
 		return 0
 	}

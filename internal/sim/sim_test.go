@@ -17,11 +17,11 @@ func TestQuantileNearestRank(t *testing.T) {
 		q    float64
 		want time.Duration
 	}{{0.5, 5}, {0.9, 9}, {1, 10}, {0.01, 1}} {
-		if got := quantile(ds, c.q); got != c.want {
-			t.Errorf("quantile(%v) = %v, want %v", c.q, got, c.want)
+		if got := Quantile(ds, c.q); got != c.want {
+			t.Errorf("Quantile(%v) = %v, want %v", c.q, got, c.want)
 		}
 	}
-	if quantile(nil, 0.5) != 0 {
+	if Quantile(nil, 0.5) != 0 {
 		t.Error("quantile of nothing is not 0")
 	}
 }

@@ -2,41 +2,15 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/hummingbird-dispatch/hummingbird/internal/store/postgres"
+	"github.com/hummingbird-dispatch/hummingbird/internal/store/postgres/pgtest"
 	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 )
 
-// newSchema creates an empty schema hbtest_<random> on the test server, dropped when the
-// test ends, and returns its name. An unreachable server skips the test (fails under
-// CI=true).
-func newSchema(t testing.TB) string {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, testenv.PostgresURL())
-	if err != nil {
-		testenv.Unreachable(t, "postgres", err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "hbtest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close(ctx)
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close(ctx)
-	})
-	return schema
-}
+// newSchema creates an empty schema for the test (see pgtest.Schema).
+func newSchema(t testing.TB) string { return pgtest.Schema(t) }
 
 // openIn opens a store on schema, closed when the test ends.
 func openIn(t testing.TB, schema string) *postgres.Store {
