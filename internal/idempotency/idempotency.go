@@ -11,6 +11,14 @@ import (
 // TTL is how long a saved response is kept for replay (Stripe keeps keys for 24 hours).
 const TTL = 24 * time.Hour
 
+// ClaimTTL is how long a claim whose request never finished holds its key. A request
+// runs for seconds (forwarded engine calls give up after 10 s); a claim older than this
+// belongs to a server that died mid-request, and the key may be claimed again rather than
+// answer "in progress" for a day. If the dead request had already written its effect, the
+// retry does it again: the key cannot know, and a client that must never double an order
+// should check the order list before retrying after minutes.
+const ClaimTTL = 2 * time.Minute
+
 // Record is one key's state.
 type Record struct {
 	// Fingerprint identifies the request (a hash of method, path and body).
@@ -28,7 +36,8 @@ type Record struct {
 // collide across merchants. Implementations are safe for concurrent use.
 type Store interface {
 	// Begin claims the key for a new request. If the key is free (or its record older
-	// than TTL at now) it saves an in-progress record and returns claimed = true.
+	// than TTL at now, or an unfinished claim older than ClaimTTL) it saves an
+	// in-progress record and returns claimed = true.
 	// Otherwise it returns the existing record and claimed = false. Claiming is atomic:
 	// of two concurrent Begins for one key exactly one claims it.
 	Begin(ctx context.Context, scope, key, fingerprint string, now time.Time) (rec Record, claimed bool, err error)

@@ -17,9 +17,11 @@ const sweepEvery = 1024
 // idemKey is one idempotency key within its scope (a merchant).
 type idemKey struct{ scope, key string }
 
-// expired reports whether rec is at least TTL old at now and may be claimed again.
+// expired reports whether rec may be claimed again at now: it is at least TTL old, or an
+// unfinished claim at least ClaimTTL old.
 func expired(rec idempotency.Record, now time.Time) bool {
-	return !now.Before(rec.CreatedAt.Add(idempotency.TTL))
+	return !now.Before(rec.CreatedAt.Add(idempotency.TTL)) ||
+		(!rec.Done && !now.Before(rec.CreatedAt.Add(idempotency.ClaimTTL)))
 }
 
 // Begin claims (scope, key) if it is free or its record has expired at now, saving an

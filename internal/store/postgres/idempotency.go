@@ -39,7 +39,9 @@ func (s *Store) Begin(ctx context.Context, scope, key, fingerprint string, now t
 			SET fingerprint = EXCLUDED.fingerprint, done = false, status = 0, content_type = '', body = NULL,
 				created_at = EXCLUDED.created_at
 			WHERE k.created_at <= EXCLUDED.created_at - $5::bigint * interval '1 microsecond'
-			RETURNING true`, scope, key, fingerprint, now, idempotency.TTL.Microseconds()).Scan(&claimed)
+				OR (NOT k.done AND k.created_at <= EXCLUDED.created_at - $6::bigint * interval '1 microsecond')
+			RETURNING true`, scope, key, fingerprint, now, idempotency.TTL.Microseconds(),
+			idempotency.ClaimTTL.Microseconds()).Scan(&claimed)
 		if err == nil {
 			return idempotency.Record{Fingerprint: fingerprint, CreatedAt: now}, true, nil
 		}

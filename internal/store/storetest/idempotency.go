@@ -107,15 +107,19 @@ func idemCases() []idemCase {
 			begin(t, s, "mer_a", "running", "fp1", now, true)
 			begin(t, s, "mer_a", "done", "fp1", now, true)
 			ok(t, s.Finish(t.Context(), "mer_a", "done", idempotency.Record{Status: 200, Body: []byte("ok")}))
+			// A claim whose request never finished holds the key for ClaimTTL only: its
+			// server died mid-request.
+			begin(t, s, "mer_a", "running", "fp2", now.Add(idempotency.ClaimTTL-time.Second), false)
+			abandoned := now.Add(idempotency.ClaimTTL)
+			rec := begin(t, s, "mer_a", "running", "fp2", abandoned, true)
+			sameRecord(t, "reclaimed abandoned claim", rec, idempotency.Record{Fingerprint: "fp2", CreatedAt: abandoned})
+			// A finished record is kept for replay for TTL.
 			young := now.Add(idempotency.TTL - time.Minute)
-			begin(t, s, "mer_a", "running", "fp2", young, false)
 			begin(t, s, "mer_a", "done", "fp2", young, false)
 			old := now.Add(idempotency.TTL + time.Minute)
-			for _, key := range []string{"running", "done"} {
-				rec := begin(t, s, "mer_a", key, "fp2", old, true)
-				sameRecord(t, "reclaimed "+key+" record", rec, idempotency.Record{Fingerprint: "fp2", CreatedAt: old})
-				begin(t, s, "mer_a", key, "fp3", old.Add(time.Second), false)
-			}
+			rec = begin(t, s, "mer_a", "done", "fp2", old, true)
+			sameRecord(t, "reclaimed done record", rec, idempotency.Record{Fingerprint: "fp2", CreatedAt: old})
+			begin(t, s, "mer_a", "done", "fp3", old.Add(time.Second), false)
 		}},
 		{"FinishUnclaimed", func(t *testing.T, s idempotency.Store) {
 			err := s.Finish(t.Context(), "mer_a", "never", idempotency.Record{Status: 200})
