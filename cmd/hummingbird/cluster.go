@@ -169,7 +169,8 @@ func newClusterParts(ctx context.Context, cfg config, cc clusterConfig, pg *post
 }
 
 // run runs the cluster's goroutines until ctx ends: the lease, the relay, the bus.
-func (p *clusterParts) runners(feed *api.Feed, log *slog.Logger) []func(context.Context) error {
+func (p *clusterParts) runners(feed *api.Feed, resync func(), log *slog.Logger) []func(context.Context) error {
+	recv := cluster.NewReceiver(feed, resync, log)
 	return []func(context.Context) error{
 		p.node.Run,
 		p.relay.Run,
@@ -188,7 +189,7 @@ func (p *clusterParts) runners(feed *api.Feed, log *slog.Logger) []func(context.
 		func(ctx context.Context) error {
 			return p.bus.Run(ctx, func(topic string, payload []byte) {
 				if topic == cluster.NotifyTopic {
-					cluster.Deliver(feed, payload, log)
+					recv.Deliver(payload)
 				}
 			})
 		},

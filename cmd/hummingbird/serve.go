@@ -106,7 +106,7 @@ func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Lo
 		n.closers = append(n.closers, closeRedis)
 		cfg.API.Limiter = lim
 		d = parts.sw
-		n.runners = append(n.runners, parts.runners(feed, log)...)
+		n.runners = append(n.runners, parts.runners(feed, func() { n.server.Resync() }, log)...)
 	}
 	if st.PG != nil {
 		pool := st.PG.Pool()

@@ -24,8 +24,11 @@ type Publisher interface {
 	Publish(ctx context.Context, topic string, payload []byte) error
 }
 
-// note is one dispatch.Notifier call on the bus.
+// note is one dispatch.Notifier call on the bus. Source and Seq number the relay's
+// notes, so that a receiver notices one that never arrived.
 type note struct {
+	Source    string
+	Seq       uint64
 	Kind      string // "order", "offer", "withdrawn", "moved"
 	Order     dispatch.Order
 	Event     dispatch.Event
@@ -45,10 +48,12 @@ type note struct {
 // Concurrency: Notifier methods never block (they run under the engine's lock); Run
 // owns the publishing goroutine and returns when ctx ends.
 type Relay struct {
-	local dispatch.Notifier
-	bus   Publisher
-	log   *slog.Logger
-	queue chan []byte
+	local  dispatch.Notifier
+	bus    Publisher
+	log    *slog.Logger
+	queue  chan []byte
+	source string        // this relay, unique per process start
+	seq    atomic.Uint64 // of the last note numbered
 
 	Dropped atomic.Uint64 // notifications not published because the queue was full
 }
@@ -58,7 +63,7 @@ func NewRelay(local dispatch.Notifier, bus Publisher, log *slog.Logger) *Relay {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Relay{local: local, bus: bus, log: log, queue: make(chan []byte, relayQueue)}
+	return &Relay{local: local, bus: bus, log: log, queue: make(chan []byte, relayQueue), source: dispatch.NewSecret("rel")}
 }
 
 var _ dispatch.Notifier = (*Relay)(nil)
@@ -79,6 +84,7 @@ func (r *Relay) Run(ctx context.Context) error {
 }
 
 func (r *Relay) send(n note) {
+	n.Source, n.Seq = r.source, r.seq.Add(1)
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(n); err != nil {
 		r.log.Error("relay: encode", "kind", n.Kind, "err", err)
@@ -115,27 +121,57 @@ func (r *Relay) CourierMoved(courierID string, pos geo.LatLng, orderIDs []string
 	r.send(note{Kind: "moved", CourierID: courierID, Pos: pos, OrderIDs: orderIDs})
 }
 
-// Deliver hands a notification received from the bus to to; malformed payloads are
-// logged and dropped (they come from the network).
-func Deliver(to dispatch.Notifier, payload []byte, log *slog.Logger) {
+// Receiver hands the notifications received from the bus to a notifier (this
+// instance's Feed) and watches their numbering: a note missing from a relay's sequence
+// (dropped by a full queue, a failed publish, or lost on the way) calls gap, and the
+// instance resyncs its clients as it does after a lost subscription.
+//
+// Concurrency: Deliver is called from the bus's one subscriber goroutine.
+type Receiver struct {
+	to   dispatch.Notifier
+	gap  func()
+	log  *slog.Logger
+	last map[string]uint64 // relay source → seq of its last note seen
+}
+
+// NewReceiver returns a receiver delivering to to; gap (may be nil) is called for every
+// hole in a relay's numbering. log may be nil.
+func NewReceiver(to dispatch.Notifier, gap func(), log *slog.Logger) *Receiver {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if gap == nil {
+		gap = func() {}
+	}
+	return &Receiver{to: to, gap: gap, log: log, last: map[string]uint64{}}
+}
+
+// Deliver decodes one payload and hands it on; malformed payloads are logged and
+// dropped (they come from the network).
+func (r *Receiver) Deliver(payload []byte) {
 	var n note
 	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&n); err != nil {
-		log.Warn("relay: malformed notification", "err", err)
+		r.log.Warn("relay: malformed notification", "err", err)
 		return
 	}
+	if prev, ok := r.last[n.Source]; ok && n.Seq != prev+1 {
+		r.log.Warn("relay: notifications missing", "source", n.Source, "after", prev, "got", n.Seq)
+		r.gap()
+	}
+	if len(r.last) > 64 {
+		clear(r.last) // old leaders' relays; a new one starts unchecked
+	}
+	r.last[n.Source] = n.Seq
 	switch n.Kind {
 	case "order":
-		to.OrderEvent(n.Order, n.Event)
+		r.to.OrderEvent(n.Order, n.Event)
 	case "offer":
-		to.Offer(n.Offer)
+		r.to.Offer(n.Offer)
 	case "withdrawn":
-		to.OfferWithdrawn(n.CourierID, n.OfferID, n.Reason)
+		r.to.OfferWithdrawn(n.CourierID, n.OfferID, n.Reason)
 	case "moved":
-		to.CourierMoved(n.CourierID, n.Pos, n.OrderIDs)
+		r.to.CourierMoved(n.CourierID, n.Pos, n.OrderIDs)
 	default:
-		log.Warn("relay: unknown notification", "kind", n.Kind)
+		r.log.Warn("relay: unknown notification", "kind", n.Kind)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
@@ -39,25 +40,31 @@ func (r *recordingNotifier) CourierMoved(c string, p geo.LatLng, ids []string) {
 	r.add("moved " + c + " " + slices.Concat(ids)[0])
 }
 
-// loopBus hands every publish to the receiving side at once.
+// loopBus hands every publish to the receiving side at once, except those it is told
+// to lose.
 type loopBus struct {
-	to  dispatch.Notifier
-	err error
+	to   *Receiver
+	mu   sync.Mutex
+	lose int // how many of the next publishes vanish
 }
 
 func (b *loopBus) Publish(_ context.Context, topic string, payload []byte) error {
-	if b.err != nil {
-		return b.err
+	b.mu.Lock()
+	lost := b.lose > 0
+	if lost {
+		b.lose--
 	}
-	if topic == NotifyTopic {
-		Deliver(b.to, payload, nil)
+	b.mu.Unlock()
+	if topic == NotifyTopic && !lost {
+		b.to.Deliver(payload)
 	}
 	return nil
 }
 
 func TestRelayGivesEveryInstanceTheSameStream(t *testing.T) {
 	local, remote := &recordingNotifier{}, &recordingNotifier{}
-	r := NewRelay(local, &loopBus{to: remote}, nil)
+	gaps := 0
+	r := NewRelay(local, &loopBus{to: NewReceiver(remote, func() { gaps++ }, nil)}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -76,14 +83,40 @@ func TestRelayGivesEveryInstanceTheSameStream(t *testing.T) {
 	waitFor(t, "the remote feed to get all four calls", func() bool { return len(remote.got()) == len(want) })
 	cancel()
 	<-done
-	if got := remote.got(); !slices.Equal(got, want) {
-		t.Fatalf("remote feed got %v, want the same stream in the same order %v", got, want)
+	if got := remote.got(); !slices.Equal(got, want) || gaps != 0 {
+		t.Fatalf("remote feed got %v (%d gaps), want the same stream in the same order %v and no gap", got, gaps, want)
+	}
+}
+
+func TestReceiverNoticesALostNotification(t *testing.T) {
+	remote := &recordingNotifier{}
+	var gaps atomic.Int32
+	bus := &loopBus{to: NewReceiver(remote, func() { gaps.Add(1) }, nil)}
+	r := NewRelay(&recordingNotifier{}, bus, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = r.Run(ctx)
+	}()
+	r.Offer(dispatch.Offer{ID: "off_1", CourierID: "cou_1"})
+	waitFor(t, "the first offer", func() bool { return len(remote.got()) == 1 })
+	bus.mu.Lock()
+	bus.lose = 1
+	bus.mu.Unlock()
+	r.Offer(dispatch.Offer{ID: "off_2", CourierID: "cou_1"}) // lost on the way
+	r.Offer(dispatch.Offer{ID: "off_3", CourierID: "cou_1"})
+	waitFor(t, "the third offer", func() bool { return len(remote.got()) == 2 })
+	cancel()
+	<-done
+	if n := gaps.Load(); n != 1 {
+		t.Fatalf("%d gaps reported after one lost notification, want 1", n)
 	}
 }
 
 func TestDeliverDropsGarbage(t *testing.T) {
 	to := &recordingNotifier{}
-	Deliver(to, []byte("not gob"), nil)
+	NewReceiver(to, func() { t.Fatal("garbage reported as a gap") }, nil).Deliver([]byte("not gob"))
 	if n := len(to.got()); n != 0 {
 		t.Fatalf("garbage produced %d notifications", n)
 	}
