@@ -55,6 +55,14 @@ func (w *metricsWriter) one(name, typ, help string, v float64) {
 	w.sample(name, "", v)
 }
 
+// Metric is one unlabelled sample added to /metrics by Config.Metrics.
+type Metric struct {
+	Name  string // hummingbird_…
+	Type  string // "counter" or "gauge"
+	Help  string
+	Value float64
+}
+
 // handleMetrics exposes the engine's counters, the live dispatch gauges and the
 // WebSocket hub's figures.
 func (s *Server) handleMetrics(c echo.Context) error {
@@ -87,6 +95,11 @@ func (s *Server) handleMetrics(c echo.Context) error {
 	w.one("hummingbird_orders_unpaid", "gauge", "Orders awaiting payment.", float64(snap.Unpaid))
 	w.one("hummingbird_offers_open", "gauge", "Offers open to couriers.", float64(snap.OpenOffer))
 	w.one("hummingbird_ws_connections", "gauge", "Open WebSocket connections.", float64(s.hub.Conns()))
+	if s.cfg.Metrics != nil {
+		for _, m := range s.cfg.Metrics() {
+			w.one(m.Name, m.Type, m.Help, m.Value)
+		}
+	}
 
 	// Every online state always has a sample, so a state that empties shows 0 rather
 	// than vanishing; unexpected states from the engine are kept too.

@@ -45,6 +45,9 @@ type Config struct {
 	OpsPeriod time.Duration
 	// SessionTTL is the lifetime of an operator's session cookie [12h].
 	SessionTTL time.Duration
+	// Metrics adds samples to /metrics (the cluster's lease and bus figures); nil adds
+	// none. It is called once per scrape.
+	Metrics func() []Metric
 	// Limiter bounds each merchant's request rate (keyed by merchant id); nil means no
 	// limit. A refused request gets 429 with Retry-After.
 	Limiter ratelimit.Limiter

@@ -196,6 +196,22 @@ func (p *clusterParts) runners(feed *api.Feed, resync func(), log *slog.Logger) 
 	}
 }
 
+// metrics are the cluster's figures for /metrics.
+func (p *clusterParts) metrics() []api.Metric {
+	leading := 0.0
+	if p.sw.Local() != nil {
+		leading = 1
+	}
+	bs := p.bus.Stats()
+	return []api.Metric{
+		{Name: "hummingbird_cluster_leader", Type: "gauge", Help: "1 while this instance holds the dispatch lease.", Value: leading},
+		{Name: "hummingbird_cluster_lease_epoch", Type: "gauge", Help: "Epoch of the dispatch lease as last seen.", Value: float64(p.node.Leader().Epoch)},
+		{Name: "hummingbird_cluster_relay_dropped_total", Type: "counter", Help: "Leader notifications not published to the bus.", Value: float64(p.relay.Dropped.Load())},
+		{Name: "hummingbird_cluster_bus_delivered_total", Type: "counter", Help: "Notifications received from other instances.", Value: float64(bs.Delivered)},
+		{Name: "hummingbird_cluster_bus_resubscribes_total", Type: "counter", Help: "Bus subscriptions established again after a loss.", Value: float64(bs.Resubscribes)},
+	}
+}
+
 // handler puts the forwarded-call endpoint in front of the api's handler.
 func (p *clusterParts) handler(secret string, next http.Handler, log *slog.Logger) http.Handler {
 	rpc := cluster.Handler(p.sw.Leader, secret, log)

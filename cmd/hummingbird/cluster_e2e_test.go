@@ -448,6 +448,17 @@ func TestClusterJourneyAndFailover(t *testing.T) {
 		return err == nil && inst == courierName
 	})
 
+	// The leader says so on /metrics; the others do not.
+	for name, q := range byName {
+		want := 0.0
+		if name == holder {
+			want = 1
+		}
+		if got := q.metric(t, "hummingbird_cluster_leader"); got != want {
+			t.Fatalf("%s: hummingbird_cluster_leader %v, want %v", name, got, want)
+		}
+	}
+
 	dead := byName[holder]
 	if err := dead.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

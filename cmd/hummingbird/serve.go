@@ -105,6 +105,7 @@ func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Lo
 		}
 		n.closers = append(n.closers, closeRedis)
 		cfg.API.Limiter = lim
+		cfg.API.Metrics = parts.metrics
 		d = parts.sw
 		n.runners = append(n.runners, parts.runners(feed, func() { n.server.Resync() }, log)...)
 	}
