@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/hummingbird-dispatch/hummingbird/internal/realtime"
 	"github.com/hummingbird-dispatch/hummingbird/internal/signature"
 	"github.com/hummingbird-dispatch/hummingbird/internal/store/memory"
+	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 )
 
 // Test fixtures shared by the package's tests.
@@ -34,30 +34,7 @@ var (
 )
 
 // testClock is a settable dispatch.Clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// Set puts the clock at t.
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+type testClock = testenv.Clock
 
 // testEnv is a real Server on a free port over the memory store and a fake clock. The
 // engine is not running: tests call engine.Tick when they want a round.
@@ -79,7 +56,7 @@ var testEngineConfig = dispatch.Config{CommitLead: 24 * time.Hour}
 
 func newTestEnv(t testing.TB, opts ...func(*Config)) *testEnv {
 	t.Helper()
-	clock := &testClock{t: testEpoch}
+	clock := testenv.NewClock(testEpoch)
 	store := memory.New()
 	hub := realtime.NewHub()
 	feed := NewFeed(hub, clock, nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/hummingbird-dispatch/hummingbird/internal/idempotency"
 	"github.com/hummingbird-dispatch/hummingbird/internal/realtime"
 	"github.com/hummingbird-dispatch/hummingbird/internal/store/memory"
+	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 )
 
 func TestIdempotencyReplay(t *testing.T) {
@@ -193,7 +194,7 @@ func (s *failingStore) CreateOrder(ctx context.Context, o dispatch.Order, events
 func TestIdempotencyServerErrorIsNotSaved(t *testing.T) {
 	mem := memory.New()
 	store := &failingStore{Store: mem}
-	clock := &testClock{t: testEpoch}
+	clock := testenv.NewClock(testEpoch)
 	feed := NewFeed(realtime.NewHub(), clock, nil)
 	engine := dispatch.New(testEngineConfig, store, clock, feed, nil)
 	s := New(Config{}, engine, store, mem, feed, nil)

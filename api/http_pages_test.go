@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
+	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 )
 
 // page fetches a path of the server without following redirects, with optional cookies
@@ -124,7 +125,7 @@ func TestStaticFiles(t *testing.T) {
 }
 
 func TestOpsLogin(t *testing.T) {
-	wall := &testClock{t: time.Date(2030, 1, 1, 8, 0, 0, 0, time.UTC)}
+	wall := testenv.NewClock(time.Date(2030, 1, 1, 8, 0, 0, 0, time.UTC))
 	env := newTestEnv(t, func(c *Config) { c.Wall = wall })
 
 	// No session: the sign-in form, and no admin read.

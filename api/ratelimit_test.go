@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/internal/ratelimit"
+	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 )
 
 func TestMerchantRateLimit(t *testing.T) {
-	wall := &testClock{t: testEpoch}
+	wall := testenv.NewClock(testEpoch)
 	lim, err := ratelimit.NewMemory(ratelimit.Config{Rate: 1, Burst: 2})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
 	"github.com/hummingbird-dispatch/hummingbird/geo"
 	"github.com/hummingbird-dispatch/hummingbird/internal/realtime"
+	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 )
 
 // recorder is a realtime.Subscriber that keeps what it receives.
@@ -38,7 +39,7 @@ func (r *recorder) types() []string {
 }
 
 func newTestFeed(cfg FeedConfig) (*Feed, *realtime.Hub, *testClock) {
-	clock := &testClock{t: testEpoch}
+	clock := testenv.NewClock(testEpoch)
 	cfg.Clock = clock
 	hub := realtime.NewHub()
 	return NewFeedWith(cfg, hub, nil), hub, clock

@@ -19,6 +19,7 @@ import (
 	"github.com/hummingbird-dispatch/hummingbird/geo"
 	"github.com/hummingbird-dispatch/hummingbird/internal/realtime"
 	"github.com/hummingbird-dispatch/hummingbird/internal/store/memory"
+	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 )
 
 // wsTimeout bounds every wait for a frame: it turns a bug into a failure instead of a
@@ -52,7 +53,7 @@ type wsOptions struct {
 func newWSEnv(t testing.TB, opts wsOptions) *wsEnv {
 	t.Helper()
 	ctx := context.Background()
-	clock := &testClock{t: testEpoch}
+	clock := testenv.NewClock(testEpoch)
 	store := memory.New()
 	hub := realtime.NewHub()
 	opts.feed.Clock = clock

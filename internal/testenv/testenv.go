@@ -7,7 +7,9 @@ package testenv
 
 import (
 	"os"
+	"sync"
 	"testing"
+	"time"
 )
 
 // Default addresses of the services the machine runs (trust authentication).
@@ -37,4 +39,35 @@ func env(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// Clock is a settable clock for tests (it satisfies dispatch.Clock and every other
+// one-method clock here). The zero value reads the zero time.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock reading t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Set puts the clock at t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
 }

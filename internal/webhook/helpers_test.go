@@ -13,6 +13,7 @@ import (
 
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
 	"github.com/hummingbird-dispatch/hummingbird/internal/store/memory"
+	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 	"github.com/hummingbird-dispatch/hummingbird/internal/webhook"
 )
 
@@ -22,23 +23,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var t0 = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 
-// fakeClock is a settable dispatch.Clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// fakeClock is the settable clock the deliverer runs on.
+type fakeClock = testenv.Clock
 
 // constSource always draws the same number: 1<<63 makes every jitter fraction ½.
 type constSource uint64
@@ -132,7 +118,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg webhook.Config, script func(n int) answer) *fixture {
 	t.Helper()
-	f := &fixture{store: memory.New(), clock: &fakeClock{t: t0}, rcv: newReceiver(t, script)}
+	f := &fixture{store: memory.New(), clock: testenv.NewClock(t0), rcv: newReceiver(t, script)}
 	ctx := t.Context()
 	f.merchant = dispatch.Merchant{ID: dispatch.NewID("mer", t0), Name: "Zimt", APIKeyHash: dispatch.HashSecret("k"),
 		WebhookURL: f.rcv.srv.URL + "/hooks", WebhookSecret: dispatch.NewSecret("whsec"), CreatedAt: t0}

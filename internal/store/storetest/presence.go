@@ -3,11 +3,11 @@ package storetest
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hummingbird-dispatch/hummingbird/internal/presence"
+	"github.com/hummingbird-dispatch/hummingbird/internal/testenv"
 )
 
 // presenceCase is one subtest of the presence.Store suite.
@@ -17,24 +17,7 @@ type presenceCase struct {
 }
 
 // fakeClock is the clock a presence store under test runs its TTLs on.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the fake time.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the fake time forward by d.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+type fakeClock = testenv.Clock
 
 // Presence runs the presence.Store conformance suite against stores made by newStore:
 // each call returns a fresh, empty store whose TTLs run on now, a fake clock the suite
@@ -44,7 +27,7 @@ func Presence(t *testing.T, newStore func(t *testing.T, now func() time.Time) pr
 	t.Helper()
 	for _, c := range presenceCases() {
 		t.Run(c.name, func(t *testing.T) {
-			clock := &fakeClock{now: baseTime()}
+			clock := testenv.NewClock(baseTime())
 			c.run(t, newStore(t, clock.Now), clock)
 		})
 	}
