@@ -126,11 +126,21 @@ type fakeLeases struct {
 	mu    sync.Mutex
 	l     Lease
 	until time.Time
+	down  bool // the database is unreachable
+}
+
+func (f *fakeLeases) setDown(down bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = down
 }
 
 func (f *fakeLeases) Acquire(_ context.Context, holder, addr string, ttl time.Duration) (Lease, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.down {
+		return Lease{}, false, errors.New("database unreachable")
+	}
 	now := time.Now()
 	switch {
 	case f.l.Holder == holder:

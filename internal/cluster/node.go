@@ -141,7 +141,11 @@ func (n *Node) Run(ctx context.Context) error {
 	tick := time.NewTicker(n.cfg.TTL / 3)
 	defer tick.Stop()
 	for {
-		l, ok, err := n.leases.Acquire(ctx, n.cfg.Instance, n.cfg.Addr, n.cfg.TTL)
+		// A renewal that hangs must not keep a leader leading past its lease: the
+		// attempt gets a third of the TTL, like the pause between attempts.
+		actx, cancel := context.WithTimeout(ctx, n.cfg.TTL/3)
+		l, ok, err := n.leases.Acquire(actx, n.cfg.Instance, n.cfg.Addr, n.cfg.TTL)
+		cancel()
 		now := time.Now()
 		switch {
 		case err != nil:

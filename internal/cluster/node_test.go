@@ -132,3 +132,15 @@ func TestOnlyOneLeaderAtATime(t *testing.T) {
 		t.Fatalf("%d instances lead, want 1", n)
 	}
 }
+
+// A leader that cannot renew its lease stops its engine before the lease could pass to
+// anyone else, and leads again once it can.
+func TestLeaderStepsDownWhenItCannotRenew(t *testing.T) {
+	leases := &fakeLeases{}
+	a := startInstance(t, "a", leases, memory.New())
+	waitFor(t, "a to lead", func() bool { return a.sw.Local() != nil })
+	leases.setDown(true)
+	waitFor(t, "a to step down", func() bool { return a.sw.Local() == nil })
+	leases.setDown(false)
+	waitFor(t, "a to lead again", func() bool { return a.sw.Local() != nil })
+}
