@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/hummingbird-dispatch/hummingbird/api"
 	"github.com/hummingbird-dispatch/hummingbird/courier"
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
@@ -83,6 +85,14 @@ func loadClusterConfig(getenv func(string) string, store string) (clusterConfig,
 	return c, errs
 }
 
+// redisLog sends go-redis's own messages (reconnects, pool errors) to our logger
+// instead of raw stderr.
+type redisLog struct{ log *slog.Logger }
+
+func (r redisLog) Printf(_ context.Context, format string, v ...any) {
+	r.log.Warn("redis: " + fmt.Sprintf(format, v...))
+}
+
 // pgLeases adapts the Postgres lease row to cluster.Leases.
 type pgLeases struct{ pg *postgres.Store }
 
@@ -120,6 +130,8 @@ const presenceQueue = 1024
 // messages.
 func newClusterParts(ctx context.Context, cfg config, cc clusterConfig, pg *postgres.Store, feed *api.Feed,
 	decisions dispatch.Notifier, clock dispatch.Clock, resync func(), log *slog.Logger) (*clusterParts, ratelimit.Limiter, func(), error) {
+	// go-redis logs through a package-level logger; the composition root sets it.
+	goredis.SetLogger(redisLog{log.With("component", "redis")})
 	rdb, err := redisstore.Open(ctx, cc.RedisAddr, "hummingbird-"+cc.Instance)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("redis: %w", err)
