@@ -29,7 +29,7 @@ func square(c geo.LatLng, half float64) geo.Polygon {
 }
 
 // leaderServer serves e's calls the way a leading instance does.
-func leaderServer(t *testing.T, e *dispatch.Engine) *httptest.Server {
+func leaderServer(t testing.TB, e *dispatch.Engine) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(Handler(func() apiDispatcher { return e }, testToken, nil))
 	t.Cleanup(srv.Close)
@@ -40,7 +40,7 @@ func remoteTo(srv *httptest.Server, token string) *Remote {
 	return NewRemote(srv.Client(), token, func(context.Context) (string, error) { return srv.URL, nil }, nil)
 }
 
-func newEngine(t *testing.T) *dispatch.Engine {
+func newEngine(t testing.TB) *dispatch.Engine {
 	t.Helper()
 	e := dispatch.New(dispatch.Config{}, memory.New(), nil, nil, nil)
 	if err := e.Start(t.Context()); err != nil {
