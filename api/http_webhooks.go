@@ -64,7 +64,7 @@ type deliveryList struct {
 }
 
 func newDeliveryView(d webhook.Delivery) deliveryView {
-	v := deliveryView{ID: d.ID, EventID: d.EventID, Type: webhook.EventType(d.Event.Type), Seq: d.Seq,
+	v := deliveryView{ID: d.ID, EventID: d.EventID, Type: webhook.EventType(d.Event.Type), Seq: d.Event.Seq,
 		Replay: d.Replay, Status: d.Status, CreatedAt: d.CreatedAt, Attempts: make([]attemptView, len(d.Attempts))}
 	if d.Status == webhook.Pending {
 		next := d.NextAt

@@ -334,7 +334,7 @@ func (d *Deliverer) send(ctx context.Context, dl Delivery, n int) Attempt {
 	h.Set("User-Agent", d.cfg.UserAgent)
 	h.Set(HeaderSignature, signature.Sign([]byte(dl.Secret), start, body))
 	h.Set(HeaderEventID, dl.EventID)
-	h.Set(HeaderOrderSeq, strconv.FormatInt(dl.Seq, 10))
+	h.Set(HeaderOrderSeq, strconv.FormatInt(dl.Event.Seq, 10))
 	h.Set(HeaderDeliveryID, dl.ID)
 	h.Set(HeaderAttempt, strconv.Itoa(n))
 	began := time.Now() // the wall clock measures; the injected one schedules

@@ -67,9 +67,7 @@ type Delivery struct {
 	EventID    string `json:"event_id"`
 	MerchantID string `json:"merchant_id"`
 	OrderID    string `json:"order_id"`
-	// Seq is the event's sequence number within its order.
-	Seq int64 `json:"seq"`
-	// Event is the order event being delivered.
+	// Event is the order event being delivered; Event.Seq is its place in the order.
 	Event dispatch.Event `json:"event"`
 	// OrderRef is the merchant's own reference of the order (Order.ExternalRef).
 	OrderRef string `json:"merchant_order_ref,omitempty"`
@@ -168,7 +166,7 @@ func NewPayload(d Delivery) Payload {
 		Type:    EventType(d.Event.Type),
 		Created: d.Event.At.Unix(),
 		Data: PayloadData{
-			OrderID: d.OrderID, MerchantOrderRef: d.OrderRef, Seq: d.Seq, State: d.Event.State, Event: d.Event,
+			OrderID: d.OrderID, MerchantOrderRef: d.OrderRef, Seq: d.Event.Seq, State: d.Event.State, Event: d.Event,
 		},
 	}
 }

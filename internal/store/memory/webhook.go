@@ -52,7 +52,7 @@ func (h *hooks) add(o dispatch.Order, e dispatch.Event, now time.Time, replay bo
 	h.serial++
 	d := &hookDelivery{serial: h.serial, Delivery: webhook.Delivery{
 		ID: dispatch.NewID("whd", now), EventID: webhook.EventID(o.ID, e.Seq), MerchantID: o.MerchantID,
-		OrderID: o.ID, Seq: e.Seq, Event: e, OrderRef: o.ExternalRef, Replay: replay,
+		OrderID: o.ID, Event: e, OrderRef: o.ExternalRef, Replay: replay,
 		Status: webhook.Pending, CreatedAt: now, NextAt: now,
 	}}
 	h.deliveries[d.ID] = d
@@ -177,7 +177,7 @@ func (s *Store) Deliveries(_ context.Context, merchantID, orderID string) ([]web
 		ds = append(ds, h.deliveries[id])
 	}
 	slices.SortFunc(ds, func(a, b *hookDelivery) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.Seq, b.Seq), cmp.Compare(a.serial, b.serial))
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.Event.Seq, b.Event.Seq), cmp.Compare(a.serial, b.serial))
 	})
 	out := make([]webhook.Delivery, len(ds))
 	for i, d := range ds {

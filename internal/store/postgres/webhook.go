@@ -80,7 +80,7 @@ func scanDelivery(row scanner, extra ...any) (webhook.Delivery, error) {
 	e := &d.Event
 	err := row.Scan(append([]any{&d.ID, &eventRow, &d.MerchantID, &d.OrderID, &d.Replay, &d.Status, &d.Tries,
 		&d.CreatedAt, &d.NextAt, &e.Seq, &e.Type, &e.State, &e.At, &e.Cause, &e.CourierID, &d.OrderRef}, extra...)...)
-	e.OrderID, d.Seq = d.OrderID, e.Seq
+	e.OrderID = d.OrderID
 	d.EventID = webhook.EventID(d.OrderID, e.Seq)
 	d.CreatedAt, d.NextAt, e.At = d.CreatedAt.UTC(), d.NextAt.UTC(), e.At.UTC()
 	return d, err

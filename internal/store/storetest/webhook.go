@@ -90,7 +90,7 @@ func claim(t *testing.T, s WebhookStore, now time.Time, limit, want int) []webho
 // and within one Enqueue each backend picks its own order).
 func bySeq(ds []webhook.Delivery) []webhook.Delivery {
 	slices.SortFunc(ds, func(a, b webhook.Delivery) int {
-		return cmp.Or(cmp.Compare(a.Seq, b.Seq), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(a.Event.Seq, b.Event.Seq), cmp.Compare(a.ID, b.ID))
 	})
 	return ds
 }
@@ -106,7 +106,7 @@ func deliveries(t *testing.T, s WebhookStore, merchantID, orderID string) []webh
 func wantDelivery(t *testing.T, d webhook.Delivery, m dispatch.Merchant, o dispatch.Order, e dispatch.Event, created time.Time, replay bool) {
 	t.Helper()
 	if d.ID == "" || d.EventID != webhook.EventID(o.ID, e.Seq) || d.MerchantID != m.ID || d.OrderID != o.ID ||
-		d.Seq != e.Seq || d.OrderRef != o.ExternalRef || d.Replay != replay || d.Status != webhook.Pending ||
+		d.Event.Seq != e.Seq || d.OrderRef != o.ExternalRef || d.Replay != replay || d.Status != webhook.Pending ||
 		d.Tries != 0 || !d.CreatedAt.Equal(created) {
 		t.Fatalf("delivery %+v\n does not carry event %+v of order %s (merchant %s, created %v, replay %v)",
 			d, e, o.ID, m.ID, created, replay)
@@ -158,7 +158,7 @@ func hookCases() []hookCase {
 			}{{o, evs}, {o2, evs2}} {
 				var seqs []int64
 				for _, d := range deliveries(t, s, m.ID, c.o.ID) {
-					seqs = append(seqs, d.Seq)
+					seqs = append(seqs, d.Event.Seq)
 				}
 				slices.Sort(seqs)
 				if want := []int64{1, 2, 3, 4, 5}[:len(c.evs)]; !slices.Equal(seqs, want) {
@@ -178,7 +178,7 @@ func hookCases() []hookCase {
 			o, _ = grow(t, s, o, evs, 2)
 			enqueue(t, s, baseTime(), 0)
 			list := deliveries(t, s, m.ID, o.ID)
-			if len(list) != 1 || list[0].Seq != 3 {
+			if len(list) != 1 || list[0].Event.Seq != 3 {
 				t.Fatalf("deliveries %+v, want only seq 3 (the one event while a URL was set)", list)
 			}
 		}},
@@ -273,10 +273,10 @@ func hookCases() []hookCase {
 			for _, o := range orders {
 				seen := map[int64]bool{}
 				for _, d := range deliveries(t, s, m.ID, o.ID) {
-					if seen[d.Seq] {
-						t.Fatalf("order %s seq %d enqueued twice", o.ID, d.Seq)
+					if seen[d.Event.Seq] {
+						t.Fatalf("order %s seq %d enqueued twice", o.ID, d.Event.Seq)
 					}
-					seen[d.Seq] = true
+					seen[d.Event.Seq] = true
 				}
 				if len(seen) != 2+writes {
 					t.Fatalf("order %s: %d of %d events enqueued", o.ID, len(seen), 2+writes)
