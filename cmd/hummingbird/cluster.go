@@ -118,6 +118,7 @@ type clusterParts struct {
 	bus      *redisstore.Bus
 	presence *redisstore.Presence
 	fixes    chan presence.Entry // accepted fixes waiting to be written to presence
+	recv     *cluster.Receiver   // hands the bus's notifications to this instance's feed
 }
 
 // presenceQueue bounds the fixes waiting for Redis; past it they are dropped.
@@ -127,9 +128,9 @@ const presenceQueue = 1024
 // instance over pg and the Redis at cc.RedisAddr. decisions receives the engine's
 // notifications while this instance leads (its feed, the offers journal); feed receives
 // the other leaders' notifications from the bus. resync is called when the bus lost
-// messages.
+// messages (a lost subscription or a hole in a relay's numbering).
 func newClusterParts(ctx context.Context, cfg config, cc clusterConfig, pg *postgres.Store, feed *api.Feed,
-	decisions dispatch.Notifier, clock dispatch.Clock, resync func(), log *slog.Logger) (*clusterParts, ratelimit.Limiter, func(), error) {
+	decisions dispatch.Notifier, clock dispatch.Clock, resync func(), log *slog.Logger) (_ *clusterParts, _ ratelimit.Limiter, _ func(), err error) {
 	// go-redis logs through a package-level logger; the composition root sets it.
 	goredis.SetLogger(redisLog{log.With("component", "redis")})
 	rdb, err := redisstore.Open(ctx, cc.RedisAddr, "hummingbird-"+cc.Instance)
@@ -137,28 +138,30 @@ func newClusterParts(ctx context.Context, cfg config, cc clusterConfig, pg *post
 		return nil, nil, nil, fmt.Errorf("redis: %w", err)
 	}
 	closeRedis := func() { _ = rdb.Close() }
+	defer func() {
+		if err != nil {
+			closeRedis()
+		}
+	}()
 	bus, err := redisstore.NewBus(rdb, redisstore.BusConfig{Prefix: cc.RedisPrefix, Instance: cc.Instance, OnResubscribe: resync, Log: log})
 	if err != nil {
-		closeRedis()
 		return nil, nil, nil, err
 	}
 	pres, err := redisstore.NewPresence(rdb, redisstore.PresenceConfig{Prefix: cc.RedisPrefix})
 	if err != nil {
-		closeRedis()
 		return nil, nil, nil, err
 	}
 	var lim ratelimit.Limiter
 	if cc.Limit.Rate > 0 {
 		if lim, err = redisstore.NewLimiter(rdb, redisstore.LimiterConfig{Prefix: cc.RedisPrefix, Limit: cc.Limit}); err != nil {
-			closeRedis()
 			return nil, nil, nil, err
 		}
 	}
-	p := &clusterParts{bus: bus, relay: cluster.NewRelay(decisions, bus, log)}
+	p := &clusterParts{bus: bus, presence: pres, relay: cluster.NewRelay(decisions, bus, log),
+		recv: cluster.NewReceiver(feed, resync, log), fixes: make(chan presence.Entry, presenceQueue)}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}
 	remote := cluster.NewRemote(client, cc.Secret, func(ctx context.Context) (string, error) { return p.node.LeaderURL(ctx) }, clock).
 		WithRefresh(func(ctx context.Context) (string, error) { return p.node.LookupLeader(ctx) })
-	p.fixes = make(chan presence.Entry, presenceQueue)
 	p.sw = cluster.NewSwitch(remote, func(id string, f courier.Fix) {
 		// Presence is a shared hint (other tools' view of the fleet, where a courier was
 		// last seen); it never holds up a courier's command, and a write lost to a full
@@ -168,7 +171,6 @@ func newClusterParts(ctx context.Context, cfg config, cc clusterConfig, pg *post
 		default:
 		}
 	})
-	p.presence = pres
 	p.node = cluster.NewNode(cluster.Config{Instance: cc.Instance, Addr: cc.Advertise, TTL: cc.LeaseTTL}, pgLeases{pg}, p.sw,
 		func(ctx context.Context, epoch int64) (cluster.Term, error) {
 			eng := dispatch.New(cfg.Dispatch, pg.Fenced(leaseName, epoch), clock, p.relay, log)
@@ -180,9 +182,9 @@ func newClusterParts(ctx context.Context, cfg config, cc clusterConfig, pg *post
 	return p, lim, closeRedis, nil
 }
 
-// run runs the cluster's goroutines until ctx ends: the lease, the relay, the bus.
-func (p *clusterParts) runners(feed *api.Feed, resync func(), log *slog.Logger) []func(context.Context) error {
-	recv := cluster.NewReceiver(feed, resync, log)
+// runners are the cluster's goroutines, each run until ctx ends: the lease, the relay,
+// the presence writer, the bus.
+func (p *clusterParts) runners() []func(context.Context) error {
 	return []func(context.Context) error{
 		p.node.Run,
 		p.relay.Run,
@@ -201,7 +203,7 @@ func (p *clusterParts) runners(feed *api.Feed, resync func(), log *slog.Logger) 
 		func(ctx context.Context) error {
 			return p.bus.Run(ctx, func(topic string, payload []byte) {
 				if topic == cluster.NotifyTopic {
-					recv.Deliver(payload)
+					p.recv.Deliver(payload)
 				}
 			})
 		},

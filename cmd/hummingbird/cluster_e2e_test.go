@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/hummingbird-dispatch/hummingbird/internal/signature"
@@ -36,7 +37,7 @@ import (
 type clusterEnv struct {
 	bin string
 	env map[string]string
-	db  string // the database's URL, for the test's own queries
+	db  *pgxpool.Pool // the test's own connections to the cluster's database
 }
 
 // buildBinary compiles the command once per test run.
@@ -99,7 +100,12 @@ func newClusterEnv(t *testing.T) *clusterEnv {
 		}
 		_ = rdb.Close()
 	})
-	return &clusterEnv{bin: bin, db: u.String(), env: map[string]string{
+	pool, err := pgxpool.New(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close) // before the database is dropped (cleanups run last first)
+	return &clusterEnv{bin: bin, db: pool, env: map[string]string{
 		"HUMMINGBIRD_ADDR":            "127.0.0.1:0",
 		"HUMMINGBIRD_ADMIN_TOKEN":     testAdminToken,
 		"HUMMINGBIRD_PAYMENT_SECRETS": testPaymentSecret,
@@ -195,13 +201,7 @@ func (c *clusterEnv) start(t *testing.T, name string) *proc {
 // leader reads the holder of the dispatch lease from the database.
 func (c *clusterEnv) leader(t *testing.T) (holder string, epoch int64) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, c.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	err = conn.QueryRow(ctx, "SELECT holder, epoch FROM leases WHERE name = 'dispatch' AND expires_at > now()").Scan(&holder, &epoch)
+	err := c.db.QueryRow(context.Background(), "SELECT holder, epoch FROM leases WHERE name = 'dispatch' AND expires_at > now()").Scan(&holder, &epoch)
 	if err != nil && err != pgx.ErrNoRows {
 		t.Fatal(err)
 	}
@@ -295,14 +295,8 @@ func (h *hookReceiver) waitStates(t *testing.T, orderID string, want []string) {
 // query runs a count query on the cluster's database.
 func (c *clusterEnv) query(t *testing.T, sql string, args ...any) int {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, c.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	var n int
-	if err := conn.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+	if err := c.db.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -107,7 +107,7 @@ func newNode(ctx context.Context, cfg config, clock dispatch.Clock, log *slog.Lo
 		cfg.API.Limiter = lim
 		cfg.API.Metrics = parts.metrics
 		d = parts.sw
-		n.runners = append(n.runners, parts.runners(feed, func() { n.server.Resync() }, log)...)
+		n.runners = append(n.runners, parts.runners()...)
 	}
 	if st.PG != nil {
 		pool := st.PG.Pool()

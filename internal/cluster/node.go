@@ -119,7 +119,7 @@ func (n *Node) Leader() Lease {
 // so that another instance takes over at once.
 func (n *Node) Run(ctx context.Context) error {
 	var (
-		term      *running
+		stop      func() // ends the current term of leadership; nil while following
 		lastRenew time.Time
 		seen      int64 // epoch the held couriers were last registered under
 		wg        sync.WaitGroup
@@ -150,35 +150,35 @@ func (n *Node) Run(ctx context.Context) error {
 		switch {
 		case err != nil:
 			n.log.Warn("cluster: lease", "err", err)
-			if term != nil && now.Sub(lastRenew) > 2*n.cfg.TTL/3 {
+			if stop != nil && now.Sub(lastRenew) > 2*n.cfg.TTL/3 {
 				n.log.Warn("cluster: could not renew the dispatch lease in time; stepping down")
-				term.stop()
-				term = nil
+				stop()
+				stop = nil
 			}
 		case ok:
 			lastRenew = now
-			if term == nil {
+			if stop == nil {
 				t, err := n.start(ctx, l.Epoch)
 				if err != nil {
 					n.log.Error("cluster: start leading", "epoch", l.Epoch, "err", err)
 					_ = n.leases.Release(ctx, n.cfg.Instance)
 				} else {
-					term = t
+					stop = t
 					n.log.Info("cluster: leading dispatch", "epoch", l.Epoch)
 				}
 			}
 		default:
-			if term != nil {
+			if stop != nil {
 				n.log.Warn("cluster: lost the dispatch lease", "holder", l.Holder, "epoch", l.Epoch)
-				term.stop()
-				term = nil
+				stop()
+				stop = nil
 			}
 		}
 		if err == nil {
 			n.mu.Lock()
 			n.leader = l
 			n.mu.Unlock()
-			if l.Epoch != seen && (ok == (term != nil)) {
+			if l.Epoch != seen && (ok == (stop != nil)) {
 				seen = l.Epoch
 				select {
 				case rehome <- struct{}{}:
@@ -188,8 +188,8 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			if term != nil {
-				term.stop()
+			if stop != nil {
+				stop()
 				rctx, cancel := context.WithTimeout(context.Background(), n.cfg.TTL)
 				_ = n.leases.Release(rctx, n.cfg.Instance)
 				cancel()
@@ -200,13 +200,9 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 }
 
-// running is a term in progress.
-type running struct {
-	stop func()
-}
-
-// start builds the term's engine, makes it the switch's local engine and runs it.
-func (n *Node) start(ctx context.Context, epoch int64) (*running, error) {
+// start builds the term's engine, makes it the switch's local engine and runs it; the
+// returned function ends the term and waits for it.
+func (n *Node) start(ctx context.Context, epoch int64) (stop func(), err error) {
 	tctx, cancel := context.WithCancel(ctx)
 	t, err := n.newTerm(tctx, epoch)
 	if err != nil {
@@ -221,9 +217,9 @@ func (n *Node) start(ctx context.Context, epoch int64) (*running, error) {
 		}
 	}()
 	n.sw.SetLocal(t.Engine)
-	return &running{stop: func() {
+	return func() {
 		n.sw.SetLocal(nil)
 		cancel()
 		<-done
-	}}, nil
+	}, nil
 }
