@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/gob"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 
 	"github.com/hummingbird-dispatch/hummingbird/dispatch"
@@ -51,7 +52,7 @@ type Relay struct {
 	local  dispatch.Notifier
 	bus    Publisher
 	log    *slog.Logger
-	queue  chan []byte
+	queue  chan note
 	source string        // this relay, unique per process start
 	seq    atomic.Uint64 // of the last note numbered
 
@@ -63,19 +64,26 @@ func NewRelay(local dispatch.Notifier, bus Publisher, log *slog.Logger) *Relay {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Relay{local: local, bus: bus, log: log, queue: make(chan []byte, relayQueue), source: dispatch.NewSecret("rel")}
+	return &Relay{local: local, bus: bus, log: log, queue: make(chan note, relayQueue), source: dispatch.NewSecret("rel")}
 }
 
 var _ dispatch.Notifier = (*Relay)(nil)
 
-// Run publishes queued notifications in order until ctx ends.
+// Run encodes and publishes queued notifications in order until ctx ends (the encoding
+// happens here, not under the engine's lock).
 func (r *Relay) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case b := <-r.queue:
-			if err := r.bus.Publish(ctx, NotifyTopic, b); err != nil && ctx.Err() == nil {
+		case n := <-r.queue:
+			var buf bytes.Buffer
+			if err := gob.NewEncoder(&buf).Encode(n); err != nil {
+				r.Dropped.Add(1)
+				r.log.Error("relay: encode", "kind", n.Kind, "err", err)
+				continue
+			}
+			if err := r.bus.Publish(ctx, NotifyTopic, buf.Bytes()); err != nil && ctx.Err() == nil {
 				r.Dropped.Add(1)
 				r.log.Warn("relay: publish", "err", err)
 			}
@@ -85,13 +93,8 @@ func (r *Relay) Run(ctx context.Context) error {
 
 func (r *Relay) send(n note) {
 	n.Source, n.Seq = r.source, r.seq.Add(1)
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(n); err != nil {
-		r.log.Error("relay: encode", "kind", n.Kind, "err", err)
-		return
-	}
 	select {
-	case r.queue <- buf.Bytes():
+	case r.queue <- n:
 	default:
 		r.Dropped.Add(1)
 	}
@@ -106,6 +109,8 @@ func (r *Relay) OrderEvent(o dispatch.Order, e dispatch.Event) {
 // Offer implements dispatch.Notifier.
 func (r *Relay) Offer(o dispatch.Offer) {
 	r.local.Offer(o)
+	// Encoded later, on Run's goroutine: the note keeps its own copies of the slices.
+	o.OrderIDs, o.Dropoffs = slices.Clone(o.OrderIDs), slices.Clone(o.Dropoffs)
 	r.send(note{Kind: "offer", Offer: o})
 }
 
@@ -118,7 +123,7 @@ func (r *Relay) OfferWithdrawn(courierID, offerID, reason string) {
 // CourierMoved implements dispatch.Notifier.
 func (r *Relay) CourierMoved(courierID string, pos geo.LatLng, orderIDs []string) {
 	r.local.CourierMoved(courierID, pos, orderIDs)
-	r.send(note{Kind: "moved", CourierID: courierID, Pos: pos, OrderIDs: orderIDs})
+	r.send(note{Kind: "moved", CourierID: courierID, Pos: pos, OrderIDs: slices.Clone(orderIDs)})
 }
 
 // Receiver hands the notifications received from the bus to a notifier (this
