@@ -66,10 +66,14 @@ type Config struct {
 	// free within this time; the next trip starts where its last drop-off ends [20m].
 	ChainHorizon time.Duration
 	// Weights of the matching cost, in seconds of cost per second of each term (the
-	// courier's travel to the shop counts 1): courier idle wait at the shop [0.5], each
+	// courier's travel to the shop counts 1): courier idle wait at the shop [2], each
 	// order's delay over its fastest possible delivery [8], and lateness against the
 	// promise [3].
 	WaitWeight, DelayWeight, LateWeight float64
+	// CentralityWeight prices a courier's reach to the shop against its mean reach to the
+	// round's other shops, in seconds of cost per second of that mean: sending a courier
+	// who is central to the round's demand costs more than sending one at its edge [2].
+	CentralityWeight float64
 	// TraceOrders is how many orders' dispatch traces are kept [10000].
 	TraceOrders int
 }
@@ -129,6 +133,7 @@ func (c Config) withDefaults() Config {
 	setF(&c.WaitWeight, 2)
 	setF(&c.DelayWeight, 8)
 	setF(&c.LateWeight, 3)
+	setF(&c.CentralityWeight, 2)
 	setI(&c.TraceOrders, 10000)
 	return c
 }

@@ -196,8 +196,19 @@ func (e *Engine) solve(jobs []*job, soon *courier.Index, fl *fleet, now time.Tim
 		credit[i] = e.cfg.DelayWeight * max(0, now.Sub(j.ready).Seconds())
 		top = max(top, credit[i])
 	}
+	// Each edge is also raised by how much more central its courier is than the least
+	// central one (see centrality), so that no cost is negative.
+	refs := make([]edgeRef, len(edges))
+	for k, ed := range edges {
+		refs[k] = edgeRef{row: ed.Row, col: ed.Col, reach: plans[[2]int{ed.Row, ed.Col}].reach}
+	}
+	central := e.centrality(jobs, colSlot, refs)
+	most := 0.0
+	for _, c := range central {
+		most = max(most, c)
+	}
 	for k := range edges {
-		edges[k].Cost += top - credit[edges[k].Row]
+		edges[k].Cost += top - credit[edges[k].Row] + e.cfg.CentralityWeight*(most-central[k])
 	}
 	if len(edges) == 0 {
 		return picks

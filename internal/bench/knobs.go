@@ -11,7 +11,7 @@ import (
 
 // Knobs lists the policy settings an experiment may change with SetKnob.
 var Knobs = []string{"CommitLead", "ChainHorizon", "DelayWeight", "WaitWeight", "LateWeight",
-	"Candidates", "MaxBundle", "BundleWindow", "MaxPickupTravel"}
+	"CentralityWeight", "Candidates", "MaxBundle", "BundleWindow", "MaxPickupTravel"}
 
 // SetKnob applies one "Name=value" policy setting to cfg: durations as Go durations
 // ("90s", "2m"), weights as numbers, counts as integers.
@@ -22,7 +22,8 @@ func SetKnob(cfg *dispatch.Config, kv string) error {
 	}
 	dur := map[string]*time.Duration{"CommitLead": &cfg.CommitLead, "ChainHorizon": &cfg.ChainHorizon,
 		"BundleWindow": &cfg.BundleWindow, "MaxPickupTravel": &cfg.MaxPickupTravel}
-	num := map[string]*float64{"DelayWeight": &cfg.DelayWeight, "WaitWeight": &cfg.WaitWeight, "LateWeight": &cfg.LateWeight}
+	num := map[string]*float64{"DelayWeight": &cfg.DelayWeight, "WaitWeight": &cfg.WaitWeight, "LateWeight": &cfg.LateWeight,
+		"CentralityWeight": &cfg.CentralityWeight}
 	cnt := map[string]*int{"Candidates": &cfg.Candidates, "MaxBundle": &cfg.MaxBundle}
 	var err error
 	switch {
