@@ -95,6 +95,10 @@ type plan struct {
 	// leave is when the courier has to set off for the shop: when it is free, or later
 	// if it would otherwise wait for the goods.
 	leave time.Time
+	// end and endPos are when and where the courier is free again after the job: the
+	// last drop-off's service over, at its customer.
+	end    time.Time
+	endPos geo.LatLng
 }
 
 // price plans job j for the courier in slot sl, in seconds of cost: the courier's travel
@@ -120,7 +124,8 @@ func (e *Engine) price(j *job, sl slot, now time.Time) (plan, bool) {
 		return plan{}, false
 	}
 	var delay, late time.Duration
-	for i, at := range e.route(j, pickupAt, speed) {
+	drops := e.route(j, pickupAt, speed)
+	for i, at := range drops {
 		o := j.orders[i].order
 		best := later(o.ReadyAt, now).Add(half + e.dropHalf() + e.cfg.Travel.Travel(j.pickup, o.Dropoff.Pos, speed))
 		delay += max(0, at.Sub(best))
@@ -129,5 +134,6 @@ func (e *Engine) price(j *job, sl slot, now time.Time) (plan, bool) {
 	wait := pickupAt.Sub(arrive)
 	cost := reach.Seconds() + e.cfg.WaitWeight*wait.Seconds() + e.cfg.DelayWeight*delay.Seconds() +
 		e.cfg.LateWeight*late.Seconds()
-	return plan{cost: cost, reach: reach.Seconds(), leave: later(depart, j.ready.Add(-reach-half))}, true
+	return plan{cost: cost, reach: reach.Seconds(), leave: later(depart, j.ready.Add(-reach-half)),
+		end: drops[len(drops)-1].Add(e.dropHalf()), endPos: j.orders[len(j.orders)-1].order.Dropoff.Pos}, true
 }

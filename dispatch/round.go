@@ -151,6 +151,7 @@ type pick struct {
 	sl     slot
 	pl     plan
 	merged *pick // the trip this order joined
+	after  *pick // look-ahead: planned as the next job of the courier that serves after
 }
 
 // solve prices every job against its candidates and solves one min-cost assignment.
@@ -186,6 +187,9 @@ func (e *Engine) solve(jobs []*job, soon *courier.Index, fl *fleet, now time.Tim
 			edges = append(edges, assign.Edge{Row: i, Col: ci, Cost: pl.cost})
 		}
 	}
+	// The look-ahead's second-job columns follow the nc courier columns (chain.go).
+	nc := len(cols)
+	colSlot, edges, predRow := e.chainEdges(jobs, colSlot, edges, plans, now)
 	// When orders outnumber couriers the assignment serves the cheapest rows; without
 	// credit for time already waited, an awkward order could wait forever. Each row is
 	// credited for how long its goods have been ready, and every edge is raised by the
@@ -213,10 +217,15 @@ func (e *Engine) solve(jobs []*job, soon *courier.Index, fl *fleet, now time.Tim
 	if len(edges) == 0 {
 		return picks
 	}
-	for i, m := range assign.SolveSparse(len(jobs), len(cols), edges) {
-		if m >= 0 {
-			pk := picks[i]
+	match, after := solveChains(len(jobs), nc, edges, predRow)
+	for i, m := range match {
+		pk := picks[i]
+		switch {
+		case m < 0:
+		case m < nc:
 			pk.ok, pk.cand, pk.sl, pk.pl = true, cols[m], colSlot[m], plans[[2]int{i, m}]
+		default:
+			pk.after = picks[after[i]]
 		}
 	}
 	return picks
@@ -278,6 +287,8 @@ func (e *Engine) commit(ctx context.Context, picks []*pick, now time.Time) {
 		case pk.merged != nil:
 			winner = pk.merged.cand.ID
 			outcome = "no courier of its own this round: bundled into this courier's trip from the same shop"
+		case !pk.ok && pk.after != nil:
+			outcome = "planned as the next job after order " + pk.after.own.order.ID + ": held for a later round"
 		case !pk.ok:
 		case !pk.sl.s.connected:
 			winner = pk.cand.ID
