@@ -41,12 +41,14 @@ func (j *job) add(p *pending) {
 }
 
 // joinable reports whether p may join j at all: same shop and station, room in the
-// bundle and the bag, ready times close together.
-func (e *Engine) joinable(j *job, p *pending) bool {
+// bundle and the bag, and goods that can be collected close together in time. Goods
+// already waiting count as collectable now: an order ready half an hour ago and still
+// unserved loses nothing by leaving with an order ready now.
+func (e *Engine) joinable(j *job, p *pending, now time.Time) bool {
 	first := j.orders[0].order
 	return p.order.ShopID == first.ShopID && p.order.StationID == first.StationID &&
 		len(j.orders) < e.cfg.MaxBundle && j.units+p.order.Units <= courier.MaxCapacity &&
-		p.order.ReadyAt.Sub(j.ready).Abs() <= e.cfg.BundleWindow
+		later(p.order.ReadyAt, now).Sub(later(j.ready, now)).Abs() <= e.cfg.BundleWindow
 }
 
 // with returns a copy of j with p added, its drop-offs sequenced.

@@ -38,9 +38,15 @@ type Config struct {
 	MaxPickupTravel time.Duration
 	// MaxBundle caps the orders in one bundle [3].
 	MaxBundle int
-	// BundleWindow is the largest gap in ready times inside one bundle [20m]. It only
+	// BundleWindow is the largest gap inside one bundle between when its orders' goods
+	// can be collected: the ready time, or now for goods already waiting [20m]. It only
 	// bounds the search: an order joins a trip when that costs less than its own match.
 	BundleWindow time.Duration
+	// PrebundleLead: when a station has more orders due within ChainHorizon than couriers
+	// able to start a trip, its orders whose goods are ready within PrebundleLead are
+	// joined by shop into bundles before the assignment, as many per bundle as there are
+	// orders per courier, up to MaxBundle [10m].
+	PrebundleLead time.Duration
 	// DefaultPrep is the preparation time when an order gives no ready time [10m].
 	DefaultPrep time.Duration
 	// PromiseSlack is added to the estimated delivery time to make the promise [10m].
@@ -111,6 +117,7 @@ func (c Config) withDefaults() Config {
 	setD(&c.MaxPickupTravel, 25*time.Minute)
 	setI(&c.MaxBundle, 3)
 	setD(&c.BundleWindow, 20*time.Minute)
+	setD(&c.PrebundleLead, 10*time.Minute)
 	setD(&c.DefaultPrep, 10*time.Minute)
 	setD(&c.PromiseSlack, 10*time.Minute)
 	setD(&c.ServiceTime, 2*time.Minute)

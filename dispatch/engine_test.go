@@ -225,6 +225,28 @@ func TestBundleWhenCouriersAreShort(t *testing.T) {
 	}
 }
 
+// An order whose goods have waited half an hour, longer than BundleWindow, still leaves
+// with an order from its shop ready now: the window counts from when goods can be
+// collected, and waiting goods can be collected now.
+func TestWaitingOrderJoinsATripFromItsShop(t *testing.T) {
+	e := newEnv(t, dispatch.Config{})
+	old := e.order("pizza")
+	e.pay(old)
+	e.tick() // no courier yet
+	e.clock.Advance(30 * time.Minute)
+	fresh := e.order("pizza")
+	e.pay(fresh)
+	c := e.courier(courier.Franchise, geo.Offset(paris, 150, 0))
+	e.tick()
+	offers := e.rec.offersTo(c)
+	if len(offers) != 1 {
+		t.Fatalf("%d offers", len(offers))
+	}
+	if ids := offers[0].OrderIDs; len(ids) != 2 || !slices.Contains(ids, old.ID) || !slices.Contains(ids, fresh.ID) {
+		t.Fatalf("offer %v, want both pizza orders", ids)
+	}
+}
+
 func TestNoBundleWhenEachOrderHasACourier(t *testing.T) {
 	e := newEnv(t, dispatch.Config{})
 	a := e.courier(courier.Franchise, geo.Offset(paris, 150, 0))

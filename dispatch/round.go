@@ -133,8 +133,9 @@ func (e *Engine) match(ctx context.Context, now time.Time) {
 	if len(jobs) == 0 {
 		return
 	}
-	slices.SortFunc(jobs, func(a, b *job) int { return strings.Compare(a.orders[0].order.ID, b.orders[0].order.ID) })
 	soon, fl := e.soonFree(now)
+	jobs = e.prebundle(jobs, fl, now)
+	slices.SortFunc(jobs, func(a, b *job) int { return strings.Compare(a.orders[0].order.ID, b.orders[0].order.ID) })
 	picks := e.solve(jobs, soon, fl, now)
 	e.merge(picks, now)
 	e.commit(ctx, picks, now)
@@ -197,7 +198,9 @@ func (e *Engine) solve(jobs []*job, soon *courier.Index, fl *fleet, now time.Tim
 	credit := make([]float64, len(jobs))
 	top := 0.0
 	for i, j := range jobs {
-		credit[i] = e.cfg.DelayWeight * max(0, now.Sub(j.ready).Seconds())
+		for _, p := range j.orders {
+			credit[i] += e.cfg.DelayWeight * max(0, now.Sub(p.order.ReadyAt).Seconds())
+		}
 		top = max(top, credit[i])
 	}
 	// Each edge is also raised by how much more central its courier is than the least
@@ -260,7 +263,7 @@ func (e *Engine) merge(picks []*pick, now time.Time) {
 		var bestPlan plan
 		extra := own(u)
 		for _, m := range byShop[p.order.ShopID] {
-			if m == u || m.merged != nil || !e.joinable(m.j, p) || p.excluded[m.cand.ID] || m.sl.s.c.Capacity < m.j.units+p.order.Units {
+			if m == u || m.merged != nil || !e.joinable(m.j, p, now) || p.excluded[m.cand.ID] || m.sl.s.c.Capacity < m.j.units+p.order.Units {
 				continue
 			}
 			nj := e.with(m.j, p)

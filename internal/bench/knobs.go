@@ -11,7 +11,7 @@ import (
 
 // Knobs lists the policy settings an experiment may change with SetKnob.
 var Knobs = []string{"CommitLead", "ChainHorizon", "DelayWeight", "WaitWeight", "LateWeight",
-	"CentralityWeight", "Candidates", "MaxBundle", "BundleWindow", "MaxPickupTravel"}
+	"CentralityWeight", "Candidates", "MaxBundle", "BundleWindow", "PrebundleLead", "MaxPickupTravel"}
 
 // SetKnob applies one "Name=value" policy setting to cfg: durations as Go durations
 // ("90s", "2m"), weights as numbers, counts as integers.
@@ -21,7 +21,7 @@ func SetKnob(cfg *dispatch.Config, kv string) error {
 		return fmt.Errorf("knob %q: want Name=value", kv)
 	}
 	dur := map[string]*time.Duration{"CommitLead": &cfg.CommitLead, "ChainHorizon": &cfg.ChainHorizon,
-		"BundleWindow": &cfg.BundleWindow, "MaxPickupTravel": &cfg.MaxPickupTravel}
+		"BundleWindow": &cfg.BundleWindow, "PrebundleLead": &cfg.PrebundleLead, "MaxPickupTravel": &cfg.MaxPickupTravel}
 	num := map[string]*float64{"DelayWeight": &cfg.DelayWeight, "WaitWeight": &cfg.WaitWeight, "LateWeight": &cfg.LateWeight,
 		"CentralityWeight": &cfg.CentralityWeight}
 	cnt := map[string]*int{"Candidates": &cfg.Candidates, "MaxBundle": &cfg.MaxBundle}
