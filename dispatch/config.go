@@ -36,7 +36,7 @@ type Config struct {
 	Candidates int
 	// MaxPickupTravel excludes couriers further than this from the pickup [25m].
 	MaxPickupTravel time.Duration
-	// MaxBundle caps the orders in one bundle [3].
+	// MaxBundle caps the orders in one bundle; the courier's capacity caps it too [4].
 	MaxBundle int
 	// BundleWindow is the largest gap inside one bundle between when its orders' goods
 	// can be collected: the ready time, or now for goods already waiting [20m]. It only
@@ -115,7 +115,7 @@ func (c Config) withDefaults() Config {
 	setD(&c.PaymentTimeout, 15*time.Minute)
 	setI(&c.Candidates, 12)
 	setD(&c.MaxPickupTravel, 25*time.Minute)
-	setI(&c.MaxBundle, 3)
+	setI(&c.MaxBundle, 4)
 	setD(&c.BundleWindow, 20*time.Minute)
 	setD(&c.PrebundleLead, 10*time.Minute)
 	setD(&c.DefaultPrep, 10*time.Minute)

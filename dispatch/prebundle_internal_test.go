@@ -10,8 +10,8 @@ import (
 	"github.com/hummingbird-dispatch/hummingbird/geo"
 )
 
-// Six orders due within ChainHorizon at one station: four from the pizza shop (one
-// waiting for half an hour, one ready now, two ready within PrebundleLead), one from the
+// Seven orders due within ChainHorizon at one station: five from the pizza shop (one
+// waiting for half an hour, one ready now, three ready within PrebundleLead), one from the
 // sushi shop, and one pizza order ready after PrebundleLead. How they are bundled
 // before the assignment depends on how many couriers can start a trip.
 func TestPrebundleSizesBundlesByOrdersPerCourier(t *testing.T) {
@@ -23,7 +23,8 @@ func TestPrebundleSizesBundlesByOrdersPerCourier(t *testing.T) {
 			ReadyAt: now.Add(ready), Pickup: Stop{Pos: shop}, Dropoff: Stop{Pos: geo.Offset(shop, 500, 700)}}})
 	}
 	jobs := []*job{mk("a1", "pizza", 0), mk("a2", "pizza", -30*time.Minute), mk("a3", "pizza", 5*time.Minute),
-		mk("a4", "pizza", 8*time.Minute), mk("b1", "sushi", 0), mk("late", "pizza", 15*time.Minute)}
+		mk("a4", "pizza", 8*time.Minute), mk("a5", "pizza", 9*time.Minute), mk("b1", "sushi", 0),
+		mk("late", "pizza", 15*time.Minute)}
 	fleetOf := func(n int, station string) *fleet {
 		fl := &fleet{}
 		for i := range n {
@@ -36,16 +37,16 @@ func TestPrebundleSizesBundlesByOrdersPerCourier(t *testing.T) {
 		fl   *fleet
 		want []string
 	}{
-		// 6 orders, 1 courier: bundles of MaxBundle (3), in the order the goods can be collected; the
+		// 7 orders, 1 courier: bundles of MaxBundle (4), in the order the goods can be collected; the
 		// order ready after PrebundleLead is left alone.
-		{"one courier", fleetOf(1, "st"), []string{"a1+a2+a3", "a4", "b1", "late"}},
-		// 6 orders, 3 couriers: two per courier.
-		{"three couriers", fleetOf(3, "st"), []string{"a1+a2", "a3+a4", "b1", "late"}},
+		{"one courier", fleetOf(1, "st"), []string{"a1+a2+a3+a4", "a5", "b1", "late"}},
+		// 7 orders, 3 couriers: three per courier.
+		{"three couriers", fleetOf(3, "st"), []string{"a1+a2+a3", "a4+a5", "b1", "late"}},
 		// As many couriers as orders: nothing is bundled before the assignment.
-		{"enough couriers", fleetOf(6, "st"), []string{"a1", "a2", "a3", "a4", "b1", "late"}},
+		{"enough couriers", fleetOf(7, "st"), []string{"a1", "a2", "a3", "a4", "a5", "b1", "late"}},
 		// Couriers of another station do not count: with none of its own, the station
 		// bundles as much as it may.
-		{"other station's couriers", fleetOf(6, "other"), []string{"a1+a2+a3", "a4", "b1", "late"}},
+		{"other station's couriers", fleetOf(7, "other"), []string{"a1+a2+a3+a4", "a5", "b1", "late"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
