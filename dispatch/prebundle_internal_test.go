@@ -25,10 +25,10 @@ func TestPrebundleSizesBundlesByOrdersPerCourier(t *testing.T) {
 	jobs := []*job{mk("a1", "pizza", 0), mk("a2", "pizza", -30*time.Minute), mk("a3", "pizza", 5*time.Minute),
 		mk("a4", "pizza", 8*time.Minute), mk("a5", "pizza", 9*time.Minute), mk("b1", "sushi", 0),
 		mk("late", "pizza", 15*time.Minute)}
-	fleetOf := func(n int, station string) *fleet {
+	fleetOf := func(n int, station string, capacity int) *fleet {
 		fl := &fleet{}
 		for i := range n {
-			fl.idle = append(fl.idle, courier.Entry{ID: "c" + string(rune('0'+i)), Station: station})
+			fl.idle = append(fl.idle, courier.Entry{ID: "c" + string(rune('0'+i)), Station: station, Capacity: capacity})
 		}
 		return fl
 	}
@@ -39,14 +39,17 @@ func TestPrebundleSizesBundlesByOrdersPerCourier(t *testing.T) {
 	}{
 		// 7 orders, 1 courier: bundles of MaxBundle (4), in the order the goods can be collected; the
 		// order ready after PrebundleLead is left alone.
-		{"one courier", fleetOf(1, "st"), []string{"a1+a2+a3+a4", "a5", "b1", "late"}},
+		{"one courier", fleetOf(1, "st", 6), []string{"a1+a2+a3+a4", "a5", "b1", "late"}},
 		// 7 orders, 3 couriers: three per courier.
-		{"three couriers", fleetOf(3, "st"), []string{"a1+a2+a3", "a4+a5", "b1", "late"}},
+		{"three couriers", fleetOf(3, "st", 6), []string{"a1+a2+a3", "a4+a5", "b1", "late"}},
+		// One courier who carries two orders: no bundle bigger than that, or nobody could
+		// take it.
+		{"small bag", fleetOf(1, "st", 2), []string{"a1+a2", "a3+a4", "a5", "b1", "late"}},
 		// As many couriers as orders: nothing is bundled before the assignment.
-		{"enough couriers", fleetOf(7, "st"), []string{"a1", "a2", "a3", "a4", "a5", "b1", "late"}},
-		// Couriers of another station do not count: with none of its own, the station
-		// bundles as much as it may.
-		{"other station's couriers", fleetOf(7, "other"), []string{"a1+a2+a3+a4", "a5", "b1", "late"}},
+		{"enough couriers", fleetOf(7, "st", 6), []string{"a1", "a2", "a3", "a4", "a5", "b1", "late"}},
+		// Couriers of another station do not count, and with none of its own there is
+		// nobody to size bundles for: nothing is bundled before the assignment.
+		{"other station's couriers", fleetOf(7, "other", 6), []string{"a1", "a2", "a3", "a4", "a5", "b1", "late"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
